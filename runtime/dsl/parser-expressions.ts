@@ -1,0 +1,501 @@
+/** Expressions, types and patterns. */
+import { IToken, ParserMethod, tokenMatcher } from 'chevrotain';
+import * as A from './ast';
+import {
+  AddOp, AndOp, Arrow, Colon, Comma, Dot, Duration, EqualityOp, Eq, FatArrow, Gt, Identifier, LBracket, LCurly,
+  LParen, Lt, Minus, MulOp, Name, NumberLit, OrOp, Pipe, Question, RBracket, RCurly, RParen, RelOp, StringLit,
+  UnaryOp, UnterminatedString, Vault, Word, kw,
+} from './lexer';
+import { ParserBase, tokEnd } from './parser-base';
+import { decodeDuration, decodeNumber, decodeString } from './literals';
+
+const Kw = {
+  true: kw('true'), false: kw('false'), null: kw('null'), if: kw('if'), else: kw('else'), match: kw('match'),
+  not: kw('not'), in: kw('in'),
+};
+
+export class ExprParser extends ParserBase {
+  /** `ns` ("no struct"): inside an `if`/`while`/`match` head, `Name {` starts the block, not a record. */
+  expr = this.RULE('expr', (ns?: boolean): A.Expr => this.SUBRULE(this.orExpr, { ARGS: [ns] }), {
+    recoveryValueFunc: () => this.errorNode('expected an expression'),
+  });
+
+  orExpr = this.RULE('orExpr', (ns?: boolean): A.Expr => {
+    const start = this.here();
+    let left = this.SUBRULE(this.andExpr, { ARGS: [ns] });
+    this.MANY(() => {
+      const op = this.CONSUME(OrOp);
+      const right = this.SUBRULE2(this.andExpr, { ARGS: [ns] });
+      left = this.range({ kind: 'Binary', op: op.image as A.BinaryOperator, left, right } as A.Binary, start);
+    });
+    return left;
+  });
+
+  andExpr = this.RULE('andExpr', (ns?: boolean): A.Expr => {
+    const start = this.here();
+    let left = this.SUBRULE(this.eqExpr, { ARGS: [ns] });
+    this.MANY(() => {
+      const op = this.CONSUME(AndOp);
+      const right = this.SUBRULE2(this.eqExpr, { ARGS: [ns] });
+      left = this.range({ kind: 'Binary', op: op.image as A.BinaryOperator, left, right } as A.Binary, start);
+    });
+    return left;
+  });
+
+  eqExpr = this.RULE('eqExpr', (ns?: boolean): A.Expr => {
+    const start = this.here();
+    let left = this.SUBRULE(this.relExpr, { ARGS: [ns] });
+    this.MANY(() => {
+      const op = this.CONSUME(EqualityOp);
+      const right = this.SUBRULE2(this.relExpr, { ARGS: [ns] });
+      left = this.range({ kind: 'Binary', op: op.image as A.BinaryOperator, left, right } as A.Binary, start);
+    });
+    return left;
+  });
+
+  relExpr = this.RULE('relExpr', (ns?: boolean): A.Expr => {
+    const start = this.here();
+    let left = this.SUBRULE(this.addExpr, { ARGS: [ns] });
+    this.MANY(() => {
+      const op = this.CONSUME(RelOp);
+      const right = this.SUBRULE2(this.addExpr, { ARGS: [ns] });
+      left = this.range({ kind: 'Binary', op: op.image as A.BinaryOperator, left, right } as A.Binary, start);
+    });
+    return left;
+  });
+
+  addExpr = this.RULE('addExpr', (ns?: boolean): A.Expr => {
+    const start = this.here();
+    let left = this.SUBRULE(this.mulExpr, { ARGS: [ns] });
+    this.MANY(() => {
+      const op = this.CONSUME(AddOp);
+      const right = this.SUBRULE2(this.mulExpr, { ARGS: [ns] });
+      left = this.range({ kind: 'Binary', op: op.image as A.BinaryOperator, left, right } as A.Binary, start);
+    });
+    return left;
+  });
+
+  mulExpr = this.RULE('mulExpr', (ns?: boolean): A.Expr => {
+    const start = this.here();
+    let left = this.SUBRULE(this.unaryExpr, { ARGS: [ns] });
+    this.MANY(() => {
+      const op = this.CONSUME(MulOp);
+      const right = this.SUBRULE2(this.unaryExpr, { ARGS: [ns] });
+      left = this.range({ kind: 'Binary', op: op.image as A.BinaryOperator, left, right } as A.Binary, start);
+    });
+    return left;
+  });
+
+  unaryExpr = this.RULE('unaryExpr', (ns?: boolean): A.Expr => this.OR([
+    {
+      ALT: () => {
+        const start = this.here();
+        const op = this.CONSUME(UnaryOp);
+        const operand = this.SUBRULE(this.unaryExpr, { ARGS: [ns] });
+        return this.range({ kind: 'Unary', op: op.image as A.UnaryOperator, operand } as A.Unary, start);
+      },
+    },
+    { ALT: () => this.SUBRULE(this.postfixExpr, { ARGS: [ns] }) },
+  ]));
+
+  postfixExpr = this.RULE('postfixExpr', (ns?: boolean): A.Expr => {
+    const start = this.here();
+    let e = this.SUBRULE(this.primary, { ARGS: [ns] });
+    this.MANY(() => this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(Dot);
+          const p = this.CONSUME(Word);
+          e = this.range({ kind: 'Member', object: e, property: this.ident(p) } as A.Member, start);
+        },
+      },
+      {
+        ALT: () => {
+          const args = this.SUBRULE(this.callArgs);
+          e = this.range({ kind: 'Call', callee: e, args } as A.Call, start);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(LBracket);
+          const index = this.SUBRULE(this.expr);
+          this.CONSUME(RBracket);
+          e = this.range({ kind: 'Index', object: e, index } as A.Index, start);
+        },
+      },
+    ]));
+    return e;
+  });
+
+  callArgs = this.RULE('callArgs', (): A.Arg[] => {
+    const args: A.Arg[] = [];
+    this.CONSUME(LParen);
+    this.OPTION(() => {
+      args.push(this.SUBRULE(this.arg));
+      this.MANY({
+        GATE: () => !this.is(2, RParen),
+        DEF: () => { this.CONSUME(Comma); args.push(this.SUBRULE2(this.arg)); },
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RParen);
+    return args;
+  });
+
+  arg = this.RULE('arg', (): A.Arg => {
+    const start = this.here();
+    return this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          GATE: () => this.is(1, Word) && (this.is(2, Colon) || this.is(2, Eq)),
+          ALT: () => {
+            const n = this.CONSUME(Word);
+            const sep = this.OR2([{ ALT: () => this.CONSUME(Colon) }, { ALT: () => this.CONSUME(Eq) }]);
+            const value = this.SUBRULE(this.expr);
+            return this.range({ kind: 'Arg', name: this.ident(n), sep: sep.image as ':' | '=', value } as A.Arg, start);
+          },
+        },
+        {
+          ALT: () => {
+            const value = this.SUBRULE2(this.expr);
+            return this.range({ kind: 'Arg', name: null, sep: null, value } as A.Arg, start);
+          },
+        },
+      ],
+    });
+  });
+
+  primary = this.RULE('primary', (ns?: boolean): A.Expr => {
+    const start = this.here();
+    return this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        { ALT: () => this.literalToken(this.CONSUME(StringLit), 'string') },
+        {
+          ALT: () => {
+            const t = this.CONSUME(UnterminatedString);
+            this.ACTION(() => this.report('unterminated-string', 'This string has no closing quote (`"`).', t.startOffset, tokEnd(t)));
+            return this.literalToken(t, 'string');
+          },
+        },
+        { ALT: () => this.literalToken(this.CONSUME(NumberLit), 'number') },
+        { ALT: () => this.literalToken(this.CONSUME(Duration), 'duration') },
+        { ALT: () => this.literalToken(this.CONSUME(Kw.true), 'bool') },
+        { ALT: () => this.literalToken(this.CONSUME(Kw.false), 'bool') },
+        { ALT: () => this.literalToken(this.CONSUME(Kw.null), 'null') },
+        {
+          ALT: () => {
+            const t = this.CONSUME(Vault);
+            return { kind: 'Vault', path: t.image.slice('vault://'.length), start: t.startOffset, end: tokEnd(t) } as A.VaultRef;
+          },
+        },
+        { ALT: () => this.SUBRULE(this.arrayLit) },
+        { GATE: () => !ns, ALT: () => this.SUBRULE(this.recordLit) },
+        { ALT: () => this.SUBRULE(this.ifExpr) },
+        { ALT: () => this.SUBRULE(this.matchExpr) },
+        { GATE: () => this.isParenLambda(), ALT: () => this.SUBRULE(this.lambda) },
+        {
+          ALT: () => {
+            this.CONSUME(LParen);
+            const expr = this.SUBRULE(this.expr);
+            this.CONSUME(RParen);
+            return this.range({ kind: 'Paren', expr } as A.Paren, start);
+          },
+        },
+        { GATE: () => !ns && this.is(2, FatArrow), ALT: () => this.SUBRULE2(this.lambda) },
+        { GATE: () => !ns && this.looksLikeNonEmptyRecord(2), ALT: () => this.SUBRULE(this.typedRecord) },
+        {
+          ALT: () => {
+            const t = this.CONSUME(Name);
+            return { kind: 'Name', name: t.image, start: t.startOffset, end: tokEnd(t) } as A.NameRef;
+          },
+        },
+      ],
+    });
+  });
+
+  private literalToken(t: IToken, litKind: A.LiteralKind): A.Literal {
+    const raw = t.image;
+    let value: A.Literal['value'] = null;
+    if (litKind === 'string') value = decodeString(raw);
+    else if (litKind === 'number') value = decodeNumber(raw);
+    else if (litKind === 'duration') value = decodeDuration(raw);
+    else if (litKind === 'bool') value = raw === 'true';
+    return { kind: 'Literal', litKind, value, raw, start: t.startOffset, end: tokEnd(t) };
+  }
+
+  /** `( a, b ) =>` — scans to the matching parenthesis. */
+  protected isParenLambda(): boolean {
+    if (!this.is(1, LParen)) return false;
+    let i = 2;
+    for (;;) {
+      if (this.is(i, RParen)) return this.is(i + 1, FatArrow);
+      if (!this.is(i, Identifier)) return false;
+      i++;
+      if (this.is(i, Comma)) i++;
+      if (i > 64) return false;
+    }
+  }
+
+  lambda = this.RULE('lambda', (): A.Lambda => {
+    const start = this.here();
+    const params: A.Ident[] = [];
+    this.OR([
+      { ALT: () => { params.push(this.ident(this.CONSUME(Identifier))); } },
+      {
+        ALT: () => {
+          this.CONSUME(LParen);
+          this.MANY_SEP({ SEP: Comma, DEF: () => { params.push(this.ident(this.CONSUME2(Identifier))); } });
+          this.CONSUME(RParen);
+        },
+      },
+    ]);
+    this.CONSUME(FatArrow);
+    const body = this.SUBRULE(this.blockOrExpr);
+    return this.range({ kind: 'Lambda', params, body } as A.Lambda, start);
+  });
+
+  /** The body of a lambda or match arm: a block unless `{` starts a record literal. */
+  blockOrExpr = this.RULE('blockOrExpr', (): A.Expr | A.Block => this.OR({
+    IGNORE_AMBIGUITIES: true,
+    DEF: [
+      { GATE: () => this.is(1, LCurly) && !this.looksLikeRecord(), ALT: () => this.SUBRULE(this.block) },
+      { ALT: () => this.SUBRULE(this.expr) },
+    ],
+  }));
+
+  arrayLit = this.RULE('arrayLit', (): A.ArrayLit => {
+    const start = this.here();
+    const elements: A.Expr[] = [];
+    this.CONSUME(LBracket);
+    this.OPTION(() => {
+      elements.push(this.SUBRULE(this.expr));
+      this.MANY({
+        GATE: () => !this.is(2, RBracket),
+        DEF: () => { this.CONSUME(Comma); elements.push(this.SUBRULE2(this.expr)); },
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RBracket);
+    return this.range({ kind: 'Array', elements } as A.ArrayLit, start);
+  });
+
+  recordEntries = this.RULE('recordEntries', (): A.RecordEntry[] => {
+    const entries: A.RecordEntry[] = [];
+    this.CONSUME(LCurly);
+    this.MANY(() => {
+      entries.push(this.SUBRULE(this.recordEntry));
+      this.OPTION(() => this.CONSUME(Comma));
+    });
+    this.closeCurly();
+    return entries;
+  });
+
+  recordEntry = this.RULE('recordEntry', (): A.RecordEntry => {
+    const start = this.here();
+    let quoted = false;
+    const key = this.OR([
+      { ALT: () => this.ident(this.CONSUME(Word)) },
+      {
+        ALT: () => {
+          const t = this.CONSUME(StringLit);
+          quoted = true;
+          const id = this.ident(t);
+          id.name = decodeString(t.image ?? '""');
+          return id;
+        },
+      },
+    ]);
+    this.CONSUME(Colon);
+    const value = this.SUBRULE(this.expr);
+    return this.range({ kind: 'RecordEntry', key, quoted, value } as A.RecordEntry, start);
+  });
+
+  recordLit = this.RULE('recordLit', (): A.RecordLit => {
+    const start = this.here();
+    const entries = this.SUBRULE(this.recordEntries);
+    return this.range({ kind: 'Record', entries } as A.RecordLit, start);
+  });
+
+  typedRecord = this.RULE('typedRecord', (): A.TypedRecord => {
+    const start = this.here();
+    const type = this.ident(this.CONSUME(Name));
+    const entries = this.SUBRULE(this.recordEntries);
+    return this.range({ kind: 'TypedRecord', type, entries } as A.TypedRecord, start);
+  });
+
+  ifExpr = this.RULE('ifExpr', (): A.IfExpr => {
+    const start = this.here();
+    this.CONSUME(Kw.if);
+    const cond = this.SUBRULE(this.expr, { ARGS: [true] });
+    const then = this.SUBRULE(this.block);
+    let otherwise: A.IfExpr['else'] = null;
+    this.OPTION(() => {
+      this.CONSUME(Kw.else);
+      otherwise = this.OR([
+        { ALT: () => this.SUBRULE(this.ifExpr) },
+        { ALT: () => this.SUBRULE2(this.block) },
+      ]);
+    });
+    return this.range({ kind: 'IfExpr', cond, then, else: otherwise } as A.IfExpr, start);
+  });
+
+  matchExpr = this.RULE('matchExpr', (): A.MatchExpr => {
+    const start = this.here();
+    this.CONSUME(Kw.match);
+    const subject = this.SUBRULE(this.expr, { ARGS: [true] });
+    const arms: A.MatchArm[] = [];
+    this.CONSUME(LCurly);
+    this.MANY(() => {
+      arms.push(this.SUBRULE(this.matchArm));
+      this.OPTION(() => this.CONSUME(Comma));
+    });
+    this.closeCurly();
+    return this.range({ kind: 'Match', subject, arms } as A.MatchExpr, start);
+  });
+
+  matchArm = this.RULE('matchArm', (): A.MatchArm => {
+    const start = this.here();
+    const pattern = this.SUBRULE(this.pattern);
+    let guard: A.Expr | null = null;
+    this.OPTION(() => { this.CONSUME(Kw.if); guard = this.SUBRULE(this.expr, { ARGS: [true] }); });
+    this.CONSUME(FatArrow);
+    const body = this.SUBRULE(this.blockOrExpr);
+    return this.range({ kind: 'MatchArm', pattern, guard, body } as A.MatchArm, start);
+  });
+
+  pattern = this.RULE('pattern', (): A.Pattern => {
+    const start = this.here();
+    const options: A.Pattern[] = [this.SUBRULE(this.patternAtom)];
+    this.MANY(() => { this.CONSUME(Pipe); options.push(this.SUBRULE2(this.patternAtom)); });
+    return options.length === 1 ? options[0] : this.range({ kind: 'OrPat', options } as A.OrPat, start);
+  }, { recoveryValueFunc: () => this.errorNode('expected a pattern') });
+
+  patternAtom = this.RULE('patternAtom', (): A.Pattern => {
+    const start = this.here();
+    return this.OR([
+      { ALT: () => this.litPat(this.literalToken(this.CONSUME(StringLit), 'string')) },
+      { ALT: () => this.litPat(this.literalToken(this.CONSUME(NumberLit), 'number')) },
+      { ALT: () => this.litPat(this.literalToken(this.CONSUME(Duration), 'duration')) },
+      { ALT: () => this.litPat(this.literalToken(this.CONSUME(Kw.true), 'bool')) },
+      { ALT: () => this.litPat(this.literalToken(this.CONSUME(Kw.false), 'bool')) },
+      { ALT: () => this.litPat(this.literalToken(this.CONSUME(Kw.null), 'null')) },
+      {
+        ALT: () => {
+          this.CONSUME(Minus);
+          const lit = this.literalToken(this.CONSUME2(NumberLit), 'number');
+          lit.value = -(lit.value as number);
+          lit.raw = '-' + lit.raw;
+          lit.start = start;
+          return this.litPat(lit);
+        },
+      },
+      {
+        ALT: () => {
+          const name = this.ident(this.CONSUME(Name));
+          let args: A.Pattern[] | null = null;
+          this.OPTION(() => {
+            args = [];
+            this.CONSUME(LParen);
+            this.MANY_SEP({ SEP: Comma, DEF: () => { args!.push(this.SUBRULE(this.pattern)); } });
+            this.CONSUME(RParen);
+          });
+          return this.ACTION(() => {
+            if (args === null && name.name === '_') return { kind: 'WildcardPat', start: name.start, end: name.end } as A.WildcardPat;
+            if (args === null && !/^[A-Z]/.test(name.name)) return { kind: 'BindPat', name, start: name.start, end: name.end } as A.BindPat;
+            return this.range({ kind: 'CtorPat', name, args: args ?? [] } as A.CtorPat, start);
+          });
+        },
+      },
+    ]);
+  });
+
+  private litPat(literal: A.Literal): A.LiteralPat {
+    return { kind: 'LiteralPat', literal, start: literal.start, end: literal.end };
+  }
+
+  /** A `{ stmt* }` block (its last expression without `;` is its value); defined by the statement parser. */
+  declare block: ParserMethod<[], A.Block>;
+
+  // ---- types ----
+
+  typeRef = this.RULE('typeRef', (): A.TypeRef => {
+    const start = this.here();
+    const options: A.TypeRef[] = [this.SUBRULE(this.typeAtom)];
+    this.MANY(() => { this.CONSUME(Pipe); options.push(this.SUBRULE2(this.typeAtom)); });
+    return options.length === 1 ? options[0] : this.range({ kind: 'UnionType', options } as A.UnionType, start);
+  }, {
+    recoveryValueFunc: () => {
+      const at = this.here();
+      return { kind: 'NamedType', name: { kind: 'Ident', name: 'Any', start: at, end: at }, args: [], optional: false, start: at, end: at } as A.NamedType;
+    },
+  });
+
+  typeAtom = this.RULE('typeAtom', (): A.TypeRef => {
+    const start = this.here();
+    const t: A.TypeRef = this.OR([
+      {
+        ALT: () => {
+          const name = this.ident(this.CONSUME(Word));
+          const args: A.TypeRef[] = [];
+          this.OPTION(() => {
+            this.CONSUME(Lt);
+            this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => { args.push(this.SUBRULE(this.typeRef)); } });
+            this.CONSUME(Gt);
+          });
+          return { kind: 'NamedType', name, args, optional: false } as A.NamedType;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(LBracket);
+          const element = this.SUBRULE2(this.typeRef);
+          this.CONSUME(RBracket);
+          return { kind: 'ArrayType', element, optional: false } as A.ArrayType;
+        },
+      },
+      {
+        ALT: () => {
+          const fields: A.FieldDecl[] = [];
+          this.CONSUME(LCurly);
+          this.MANY(() => {
+            fields.push(this.SUBRULE(this.fieldDecl));
+            this.OPTION2(() => this.CONSUME(Comma));
+          });
+          this.closeCurly();
+          return { kind: 'RecordType', fields, optional: false } as A.RecordType;
+        },
+      },
+      {
+        ALT: () => {
+          const tok = this.CONSUME(StringLit);
+          return { kind: 'LiteralType', value: decodeString(tok.image ?? '""') } as A.LiteralType;
+        },
+      },
+      {
+        ALT: () => {
+          const tok = this.CONSUME(NumberLit);
+          return { kind: 'LiteralType', value: decodeNumber(tok.image ?? '0') } as A.LiteralType;
+        },
+      },
+    ]);
+    this.OPTION3(() => {
+      this.CONSUME(Question);
+      this.ACTION(() => { if (t.kind !== 'UnionType' && t.kind !== 'LiteralType') (t as A.NamedType).optional = true; });
+    });
+    return this.range(t, start);
+  });
+
+  fieldDecl = this.RULE('fieldDecl', (): A.FieldDecl => {
+    const start = this.here();
+    const name = this.ident(this.CONSUME(Word));
+    let optional = false;
+    this.OPTION(() => { this.CONSUME(Question); optional = true; });
+    this.CONSUME(Colon);
+    const type = this.SUBRULE(this.typeRef);
+    return this.range({ kind: 'Field', name, type, optional } as A.FieldDecl, start);
+  });
+}
+
+export { Arrow, tokenMatcher };
