@@ -3,11 +3,31 @@
  * Rules build the AST directly (embedded actions). Side effects (diagnostics, manual skipping) run in
  * `ACTION` so that Chevrotain's grammar-recording phase never performs them.
  */
-import { EmbeddedActionsParser, IToken, TokenType, tokenMatcher, EOF } from 'chevrotain';
+import { EmbeddedActionsParser, IToken, IRuleConfig, ParserMethod, TokenType, tokenMatcher, EOF } from 'chevrotain';
 import * as A from './ast';
 import { ALL_TOKENS, LCurly, RCurly, LParen, RParen, LBracket, RBracket, Word, StringLit, Colon } from './lexer';
 import { Diagnostic, diag } from './diagnostics';
 import { LineIndex } from './line-index';
+
+const id = (at: number): A.Ident => ({ kind: 'Ident', name: '', start: at, end: at });
+const anyType = (at: number): A.NamedType => ({ kind: 'NamedType', name: { ...id(at), name: 'Any' }, args: [], optional: false, start: at, end: at });
+
+/** Recovery values of rules whose parent needs something other than an error node. */
+const RECOVERY: Record<string, (at: number, error: A.ErrorNode) => unknown> = {
+  callArgs: () => [], recordEntries: () => [], paramList: () => [], sourceFile: () => [], elseClause: () => null,
+  arg: (at, error) => ({ kind: 'Arg', name: null, sep: null, value: error, start: at, end: at }),
+  recordEntry: (at, error) => ({ kind: 'RecordEntry', key: id(at), quoted: false, value: error, start: at, end: at }),
+  matchArm: (at, error) => ({ kind: 'MatchArm', pattern: error, guard: null, body: error, start: at, end: at }),
+  param: (at) => ({ kind: 'Param', name: id(at), type: null, default: null, start: at, end: at }),
+  capabilityRef: (at) => ({ kind: 'Capability', name: '', quoted: false, start: at, end: at }),
+  withAttr: (at, error) => ({ kind: 'WithAttr', key: id(at), value: error, start: at, end: at }),
+  setting: (at) => ({ kind: 'Setting', key: id(at), sep: null, value: null, block: null, comma: false, start: at, end: at }),
+  fieldDecl: (at) => ({ kind: 'Field', name: id(at), type: anyType(at), optional: false, start: at, end: at }),
+  typeRef: (at) => anyType(at),
+  typeAtom: (at) => anyType(at),
+  block: (at) => ({ kind: 'Block', stmts: [], start: at, end: at }),
+  settingsBlock: (at) => ({ kind: 'Settings', entries: [], start: at, end: at }),
+};
 
 export class ParserBase extends EmbeddedActionsParser {
   /** Diagnostics found by rules themselves (besides Chevrotain's recognition errors). */
@@ -16,11 +36,23 @@ export class ParserBase extends EmbeddedActionsParser {
   protected lines: LineIndex = new LineIndex('');
 
   constructor() {
-    super(ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 4, skipValidations: true });
+    super(ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 2, skipValidations: true });
   }
 
   /** Set when the file ended inside a `{ ... }`: reported once, as an unclosed block. */
   protected endedInsideBlock = false;
+
+  /**
+   * Every rule gets a recovery value, so that a rule Chevrotain abandons during error recovery still
+   * yields a well-formed node: lists recover as [], nodes as the shape their parent expects.
+   */
+  protected override RULE<F extends (...args: any[]) => any>(name: string, impl: F, config: IRuleConfig<ReturnType<F>> = {}): ParserMethod<Parameters<F>, ReturnType<F>> {
+    const recover = RECOVERY[name];
+    return super.RULE(name, impl, {
+      recoveryValueFunc: recover ? () => recover(this.here(), this.errorNode()) as ReturnType<F> : () => this.errorNode() as ReturnType<F>,
+      ...config,
+    });
+  }
 
   protected resetState(text: string): void {
     this.endedInsideBlock = false;

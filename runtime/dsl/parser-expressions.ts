@@ -425,11 +425,6 @@ export class ExprParser extends ParserBase {
     const options: A.TypeRef[] = [this.SUBRULE(this.typeAtom)];
     this.MANY(() => { this.CONSUME(Pipe); options.push(this.SUBRULE2(this.typeAtom)); });
     return options.length === 1 ? options[0] : this.range({ kind: 'UnionType', options } as A.UnionType, start);
-  }, {
-    recoveryValueFunc: () => {
-      const at = this.here();
-      return { kind: 'NamedType', name: { kind: 'Ident', name: 'Any', start: at, end: at }, args: [], optional: false, start: at, end: at } as A.NamedType;
-    },
   });
 
   typeAtom = this.RULE('typeAtom', (): A.TypeRef => {

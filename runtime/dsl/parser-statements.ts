@@ -17,8 +17,6 @@ export class StmtParser extends ExprParser {
     this.MANY(() => { stmts.push(this.SUBRULE(this.stmt)); });
     this.closeCurly();
     return this.range({ kind: 'Block', stmts } as A.Block, start);
-  }, {
-    recoveryValueFunc: () => ({ kind: 'Block', stmts: [], start: this.here(), end: this.here() }) as A.Block,
   });
 
   stmt = this.RULE('stmt', (): A.Stmt => this.OR({

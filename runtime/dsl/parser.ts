@@ -296,8 +296,6 @@ class BatonParser extends StmtParser {
     });
     this.closeCurly();
     return this.range({ kind: 'Settings', entries } as A.Settings, start);
-  }, {
-    recoveryValueFunc: () => ({ kind: 'Settings', entries: [], start: this.here(), end: this.here() }) as A.Settings,
   });
 
   setting = this.RULE('setting', (): A.Setting => {
