@@ -111,7 +111,7 @@ function checkTool(fc: FileContext, tool: A.ToolDecl): void {
     case 'builtin':
       if (typeof v !== 'string' || !BUILTIN_TOOLS.has(v)) {
         const guess = typeof v === 'string' ? closestWord(v, BUILTIN_TOOLS.keys()) : undefined;
-        report(fc, 'unknown-builtin-tool', `Unknown built-in tool ${JSON.stringify(v)}.${guess ? ` Did you mean "${guess}"?` : ''} Built-ins: ${[...BUILTIN_TOOLS.keys()].join(', ')}.`, b.value ?? b);
+        report(fc, 'unknown-builtin-tool', `${typeof v === 'string' ? `Unknown built-in tool "${v}".` : 'A builtin binding is a string naming a built-in tool.'}${guess ? ` Did you mean "${guess}"?` : ''} Built-ins: ${[...BUILTIN_TOOLS.keys()].join(', ')}.`, b.value ?? b);
       }
       break;
     case 'command': {

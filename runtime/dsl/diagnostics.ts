@@ -57,6 +57,7 @@ export const DIAGNOSTIC_CODES: Record<string, { severity: Severity; description:
   'unknown-type': { severity: 'info', description: 'A type that is not declared; treated as Any.' },
   'ambiguous-reference': { severity: 'warning', description: 'A name defined in several other files of the workspace.' },
   'break-outside-loop': { severity: 'error', description: '`break` or `continue` outside a loop.' },
+  'nesting-too-deep': { severity: 'error', description: 'Expressions or blocks nested too deeply to analyse.' },
   'unreachable-code': { severity: 'warning', description: 'A statement after return, break or continue.' },
 };
 

@@ -9,11 +9,11 @@
 import { createToken, Lexer, TokenType, IToken, ILexingError } from 'chevrotain';
 
 /** Any word, keyword or not. */
-export const Word = createToken({ name: 'Word', pattern: Lexer.NA });
+export const Word = createToken({ name: 'Word', pattern: Lexer.NA, label: 'a name' });
 /** A word usable as a name in an expression: identifiers and soft keywords. */
-export const Name = createToken({ name: 'Name', pattern: Lexer.NA, categories: [Word] });
+export const Name = createToken({ name: 'Name', pattern: Lexer.NA, categories: [Word], label: 'a name' });
 /** Every token that is not a word or a curly brace (used to skip junk after an error). */
-export const Punct = createToken({ name: 'Punct', pattern: Lexer.NA });
+export const Punct = createToken({ name: 'Punct', pattern: Lexer.NA, label: 'a symbol' });
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
 export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, group: 'comments', line_breaks: true });
@@ -33,7 +33,7 @@ export const Duration = createToken({
   start_chars_hint: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
 });
 export const NumberLit = createToken({ name: 'Number', pattern: /\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d+)?/, categories: [Punct] });
-export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, categories: [Name] });
+export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, categories: [Name], label: 'a name' });
 
 function punct(name: string, text: string, extra: TokenType[] = []): TokenType {
   return createToken({ name, pattern: text, label: `'${text}'`, categories: [Punct, ...extra] });

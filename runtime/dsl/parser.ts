@@ -389,7 +389,9 @@ export function parse(text: string): ParseResult {
     diagnostics = [...r.lexDiags, ...p.ownDiagnostics, ...convertErrors(p.errors, r.tokens, text)];
   } catch (e) {
     // The parser must not throw; if it ever does, report it instead of crashing the caller.
-    diagnostics = [diag('syntax-error', `Internal parser error: ${(e as Error).message}`, 0, Math.min(1, text.length))];
+    diagnostics = [e instanceof RangeError
+      ? diag('nesting-too-deep', 'This file nests expressions or blocks too deeply to parse.', 0, Math.min(1, text.length))
+      : diag('syntax-error', `Internal parser error: ${(e as Error).message}`, 0, Math.min(1, text.length))];
   }
   diagnostics = dedupe(diagnostics);
   return { file: { kind: 'SourceFile', items, comments, start: 0, end: text.length }, diagnostics, lines };

@@ -7,7 +7,7 @@ import * as A from './ast';
 import { parse, ParseResult } from './parser';
 import { check, CheckResult } from './checker';
 import { collectFileSymbols, FileSymbols, WorkspaceLookup } from './symbols';
-import { Diagnostic } from './diagnostics';
+import { Diagnostic, diag } from './diagnostics';
 
 export interface Analysis {
   uri: string;
@@ -49,7 +49,15 @@ export class Workspace implements WorkspaceLookup {
   analyze(uri: string): Analysis | undefined {
     const e = this.docs.get(uri);
     if (!e) return undefined;
-    const checked = check(e.parse.file, uri, this);
+    let checked: CheckResult;
+    try {
+      checked = check(e.parse.file, uri, this);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      // A chain thousands of calls long exhausts the stack: say so rather than crash the caller.
+      checked = { ...check({ ...e.parse.file, items: [] }, uri, this) };
+      checked.diagnostics.push(diag('nesting-too-deep', 'This file nests expressions too deeply to check.', 0, Math.min(1, e.text.length)));
+    }
     const diagnostics = [...e.parse.diagnostics, ...checked.diagnostics].sort((a, b) => a.start - b.start || a.end - b.end);
     return { uri, text: e.text, parse: e.parse, check: checked, diagnostics };
   }

@@ -76,11 +76,27 @@ export function printPolicy(ctx: Ctx, p: A.PolicyDecl): Doc {
   return ['policy ', p.name.name, ' ', verticalBlock(ctx, list, 'preserve')];
 }
 
-/** `verb: pattern if condition`; a condition that does not fit goes to the next line, indented. */
+/**
+ * `verb: pattern if condition`; a condition that does not fit, or that spans lines anyway, goes to
+ * the next line, indented (so a second formatting pass makes the same choice as the first).
+ */
 function printRule(ctx: Ctx, r: A.Rule): Doc {
   const pattern = printExpr(ctx, r.pattern);
   if (!r.condition) return [r.verb, ': ', pattern];
-  return group([r.verb, ': ', pattern, indent([line, 'if ', printExpr(ctx, r.condition)])]);
+  const condition = printExpr(ctx, r.condition);
+  return group([r.verb, ': ', pattern, indent([line, 'if ', condition])], mustBreak(condition));
+}
+
+/** Whether a document holds a hard line anywhere, including in any layout of a conditional group. */
+function mustBreak(doc: Doc): boolean {
+  if (typeof doc === 'string') return false;
+  if (Array.isArray(doc)) return doc.some(mustBreak);
+  switch (doc.type) {
+    case 'line': return doc.hard;
+    case 'indent': return mustBreak(doc.contents);
+    case 'ifBreak': return mustBreak(doc.breakContents);
+    case 'group': return doc.break || mustBreak(doc.contents) || (doc.expandedStates ?? []).some(mustBreak);
+  }
 }
 
 function printCapabilities(ctx: Ctx, c: A.Capabilities): Doc {

@@ -72,6 +72,7 @@ const CASES: Record<string, Case> = {
   'unknown-type': { positive: 'agent A(x: Service) {}\n', negative: 'type Service = { name: String }\nagent A(x: Service) {}\n', line: 1 },
   'ambiguous-reference': { positive: '', negative: '' }, // needs a workspace: tested below
   'break-outside-loop': { positive: body('break;'), negative: body('for i in [1] { break; }'), line: 4 },
+  'nesting-too-deep': { positive: body(`let y = x${'()'.repeat(3000)};`), negative: body(`let y = x${'()'.repeat(30)};`) },
   'unreachable-code': { positive: body('return 1;\nlog("never");'), negative: body('log("first");\nreturn 1;'), line: 5 },
 };
 

@@ -1,0 +1,72 @@
+/**
+ * `npm run bench`: bundled to out/test/bench/run.js and run with node (not a mocha test).
+ *
+ *   node out/test/bench/run.js [--quick] [--only <section>[,<section>...]]
+ *
+ * Runs every bench section, prints one table (metric, value, target, ratio to target, PASS/MISS)
+ * and writes out/bench/<section>.json. To add a section: write a module exporting
+ * `async (opts: BenchOptions) => BenchSection` and list it in SECTIONS below.
+ * Exit code is 0 even when a target is missed (the table says MISS); 1 if a section crashes.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BenchOptions, BenchSection, formatTable, judge } from './common';
+import { frontendBench, probeFirstParse } from './frontend';
+import { repoRoot } from '../helpers/paths';
+
+const SECTIONS: Array<{ name: string; run: (opts: BenchOptions) => Promise<BenchSection> }> = [
+  { name: 'frontend', run: frontendBench },
+];
+
+function argValue(flag: string): string | undefined {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<number> {
+  const opts: BenchOptions = { quick: process.argv.includes('--quick') };
+  const only = argValue('--only')?.split(',');
+  const outDir = path.join(repoRoot(), 'out', 'bench');
+  fs.mkdirSync(outDir, { recursive: true });
+  const machine = {
+    node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown', date: new Date().toISOString(), quick: opts.quick,
+  };
+  console.log(`Baton benchmarks — node ${machine.node}, ${machine.cpus} × ${machine.cpu}${opts.quick ? ' (quick)' : ''}\n`);
+
+  const done: BenchSection[] = [];
+  let failed = false;
+  for (const s of SECTIONS) {
+    if (only && !only.includes(s.name)) continue;
+    process.stdout.write(`running ${s.name} ...\n`);
+    try {
+      const r = await s.run(opts);
+      done.push(r);
+      const metrics = Object.fromEntries(r.metrics.map((m) => {
+        const j = judge(m);
+        return [m.id, {
+          label: m.label, value: Number.isFinite(m.value) ? m.value : null, unit: m.unit, target: m.target ?? null,
+          ratio: j?.ratio ?? null, pass: j ? j.meets : null, note: m.note ?? null, samples: m.samples ?? null,
+        }];
+      }));
+      const file = path.join(outDir, `${r.name}.json`);
+      fs.writeFileSync(file, JSON.stringify({ section: r.name, machine, metrics, info: r.info }, null, 2) + '\n');
+      console.log(`  wrote ${path.relative(repoRoot(), file)}`);
+    } catch (e) {
+      failed = true;
+      console.error(`  section ${s.name} failed: ${(e as Error)?.stack ?? e}`);
+    }
+  }
+  console.log('\n' + formatTable(done));
+  for (const s of done) {
+    if (Object.keys(s.info).length) console.log(`\n${s.name} inputs: ${JSON.stringify(s.info)}`);
+  }
+  return failed ? 1 : 0;
+}
+
+if (process.argv.includes('--probe-first-parse')) {
+  probeFirstParse();
+} else {
+  main().then((code) => { process.exitCode = code; }, (e) => { console.error(e); process.exitCode = 1; });
+}
