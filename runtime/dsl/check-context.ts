@@ -56,4 +56,6 @@ export interface FileContext {
   diags: Diagnostic[];
   calls: CallSite[];
   refs: Reference[];
+  /** Allow rules already reported as unreachable (a file policy is checked once per agent). */
+  reportedUnreachable: Set<A.Rule>;
 }

@@ -19,7 +19,7 @@ export { CallSite, CheckResult } from './check-context';
 
 export function check(file: A.SourceFile, uri = 'file', workspace: WorkspaceLookup = EMPTY_WORKSPACE): CheckResult {
   const symbols = collectFileSymbols(file);
-  const fc: FileContext = { uri, file, symbols, workspace, diags: [], calls: [], refs: [] };
+  const fc: FileContext = { uri, file, symbols, workspace, diags: [], calls: [], refs: [], reportedUnreachable: new Set() };
   for (const [first, dup] of symbols.duplicates) {
     fc.diags.push(diag('duplicate-definition', `'${dup.name}' is already declared in this file.`, dup.start, dup.end,
       { related: [{ start: first.start, end: first.end, message: 'first declared here' }] }));
@@ -275,6 +275,7 @@ function checkToolCall(fc: FileContext, site: CallSite, agent: A.AgentDecl, ac: 
 }
 
 function checkPolicy(fc: FileContext, policy: A.PolicyDecl, known: Set<string>): void {
+  let candidates: string[] | undefined;
   for (const rule of policy.rules) {
     const info = analyzeRule(rule, policy);
     if (info.invalid) {
@@ -290,7 +291,7 @@ function checkPolicy(fc: FileContext, policy: A.PolicyDecl, known: Set<string>):
     }
     for (const t of info.targetNodes) {
       if (isKnownAction(fc, t.name, known)) continue;
-      const guess = closestWord(t.name, [...known, ...fc.symbols.tools.keys()]);
+      const guess = closestWord(t.name, (candidates ??= [...known, ...fc.symbols.tools.keys()]));
       report(fc, 'policy-unknown-target',
         `'${t.name}' names no declared tool, capability or call of this agent, so this rule never matches.${guess ? ` Did you mean '${guess}'?` : ''}`, t,
         guess ? { data: { suggestion: guess } } : undefined);
@@ -312,8 +313,9 @@ function checkUnreachable(fc: FileContext, rules: RuleInfo[]): void {
     if (allow.verb !== 'allow' || allow.invalid) continue;
     const shadow = denies.find((d) => d.matchesAll || (!allow.matchesAll && allow.targets.length > 0 && allow.targets.every((t) => d.targets.includes(t))));
     if (!shadow) continue;
-    // Report each pair once, in the file that holds the allow.
-    if (fc.diags.some((d) => d.code === 'policy-unreachable' && d.start === allow.rule.start)) continue;
+    // Top-level policies are shared by every agent of the file: report each allow once.
+    if (fc.reportedUnreachable.has(allow.rule)) continue;
+    fc.reportedUnreachable.add(allow.rule);
     report(fc, 'policy-unreachable', `This allow never applies: the unconditional deny of policy ${shadow.policy.name.name} always wins for ${allow.targets.map((t) => `'${t}'`).join(', ') || 'every action'}.`, allow.rule,
       { related: [{ start: shadow.rule.start, end: shadow.rule.end, message: 'the deny that shadows it' }] });
   }

@@ -38,13 +38,15 @@ export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][
 function punct(name: string, text: string, extra: TokenType[] = []): TokenType {
   return createToken({ name, pattern: text, label: `'${text}'`, categories: [Punct, ...extra] });
 }
-/** Operator classes, one per precedence level (the parser consumes the category). */
-export const OrOp = createToken({ name: 'OrOp', pattern: Lexer.NA });
-export const AndOp = createToken({ name: 'AndOp', pattern: Lexer.NA });
-export const EqualityOp = createToken({ name: 'EqualityOp', pattern: Lexer.NA });
-export const RelOp = createToken({ name: 'RelOp', pattern: Lexer.NA });
-export const AddOp = createToken({ name: 'AddOp', pattern: Lexer.NA });
-export const MulOp = createToken({ name: 'MulOp', pattern: Lexer.NA });
+/** Every binary operator (the parser reads operator sequences flat and applies precedence itself). */
+export const BinaryOp = createToken({ name: 'BinaryOp', pattern: Lexer.NA, label: 'an operator' });
+/** Operator classes, one per precedence level. */
+export const OrOp = createToken({ name: 'OrOp', pattern: Lexer.NA, categories: [BinaryOp] });
+export const AndOp = createToken({ name: 'AndOp', pattern: Lexer.NA, categories: [BinaryOp] });
+export const EqualityOp = createToken({ name: 'EqualityOp', pattern: Lexer.NA, categories: [BinaryOp] });
+export const RelOp = createToken({ name: 'RelOp', pattern: Lexer.NA, categories: [BinaryOp] });
+export const AddOp = createToken({ name: 'AddOp', pattern: Lexer.NA, categories: [BinaryOp] });
+export const MulOp = createToken({ name: 'MulOp', pattern: Lexer.NA, categories: [BinaryOp] });
 export const UnaryOp = createToken({ name: 'UnaryOp', pattern: Lexer.NA });
 export const FatArrow = punct('FatArrow', '=>');
 export const Arrow = punct('Arrow', '->');
@@ -116,7 +118,7 @@ export const LEXED_TOKENS: TokenType[] = [
 ];
 /** Everything the parser knows about, including categories and keywords. */
 export const ALL_TOKENS: TokenType[] = [
-  Word, Name, Punct, AssignOp, OrOp, AndOp, EqualityOp, RelOp, AddOp, MulOp, UnaryOp, ...LEXED_TOKENS, ...KEYWORD_TOKENS.values(),
+  Word, Name, Punct, AssignOp, BinaryOp, OrOp, AndOp, EqualityOp, RelOp, AddOp, MulOp, UnaryOp, ...LEXED_TOKENS, ...KEYWORD_TOKENS.values(),
 ];
 
 const lexer = new Lexer(LEXED_TOKENS, { positionTracking: 'onlyOffset', ensureOptimizations: true });

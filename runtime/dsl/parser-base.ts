@@ -54,6 +54,28 @@ export class ParserBase extends EmbeddedActionsParser {
     });
   }
 
+  /**
+   * Chevrotain computes the follow set of a repetition each time it ends on an unexpected token (e.g.
+   * every `f(a, b)`, where a trailing `,` was possible) by walking the grammar: the most expensive part
+   * of parsing valid code. The set depends only on the grammar path, so it is memoised by that path.
+   */
+  private readonly followsCache = new Map<string, TokenType[]>();
+  getFollowsForInRuleRecovery(tokType: TokenType, tokIdxInRule: number): TokenType[] {
+    const self = this as unknown as { RULE_STACK: number[]; RULE_STACK_IDX: number; RULE_OCCURRENCE_STACK: number[]; RULE_OCCURRENCE_STACK_IDX: number };
+    let key = `${tokType.tokenTypeIdx}|${tokIdxInRule}|`;
+    for (let i = 0; i <= self.RULE_STACK_IDX; i++) key += `${self.RULE_STACK[i]},`;
+    key += '|';
+    for (let i = 0; i <= self.RULE_OCCURRENCE_STACK_IDX; i++) key += `${self.RULE_OCCURRENCE_STACK[i]},`;
+    let follows = this.followsCache.get(key);
+    if (follows === undefined) {
+      const base = Object.getPrototypeOf(ParserBase.prototype) as { getFollowsForInRuleRecovery(t: TokenType, i: number): TokenType[] };
+      follows = base.getFollowsForInRuleRecovery.call(this, tokType, tokIdxInRule);
+      if (this.followsCache.size > 20_000) this.followsCache.clear();
+      this.followsCache.set(key, follows);
+    }
+    return follows;
+  }
+
   protected resetState(text: string): void {
     this.endedInsideBlock = false;
     this.extraDiags = [];

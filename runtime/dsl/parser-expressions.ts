@@ -2,12 +2,17 @@
 import { IToken, ParserMethod, tokenMatcher } from 'chevrotain';
 import * as A from './ast';
 import {
-  AddOp, AndOp, Arrow, Colon, Comma, Dot, Duration, EqualityOp, Eq, FatArrow, Gt, Identifier, LBracket, LCurly,
-  LParen, Lt, Minus, MulOp, Name, NumberLit, OrOp, Pipe, Question, RBracket, RCurly, RParen, RelOp, StringLit,
+  Arrow, BinaryOp, Colon, Comma, Dot, Duration, Eq, FatArrow, Gt, Identifier, LBracket, LCurly,
+  LParen, Lt, Minus, Name, NumberLit, Pipe, Question, RBracket, RParen, StringLit,
   UnaryOp, UnterminatedString, Vault, Word, kw,
 } from './lexer';
 import { ParserBase, tokEnd } from './parser-base';
 import { decodeDuration, decodeNumber, decodeString } from './literals';
+
+const NS_ARGS = { ARGS: [true] as [boolean] };
+const STRUCT_ARGS = { ARGS: [false] as [boolean] };
+/** Shared rule-argument objects (no allocation per call). */
+const nsArgs = (ns: boolean | undefined) => (ns ? NS_ARGS : STRUCT_ARGS);
 
 const Kw = {
   true: kw('true'), false: kw('false'), null: kw('null'), if: kw('if'), else: kw('else'), match: kw('match'),
@@ -15,75 +20,24 @@ const Kw = {
 };
 
 export class ExprParser extends ParserBase {
-  /** `ns` ("no struct"): inside an `if`/`while`/`match` head, `Name {` starts the block, not a record. */
-  expr = this.RULE('expr', (ns?: boolean): A.Expr => this.SUBRULE(this.orExpr, { ARGS: [ns] }), {
+  /**
+   * `ns` ("no struct"): inside an `if`/`while`/`match` head, `Name {` starts the block, not a record.
+   * Operands and operators are read flat, then grouped by precedence (one rule call per operand
+   * instead of one per precedence level).
+   */
+  expr = this.RULE('expr', (ns?: boolean): A.Expr => {
+    const first = this.SUBRULE(this.unaryExpr, nsArgs(ns));
+    let operands: A.Expr[] | undefined;
+    let ops: IToken[] | undefined;
+    this.MANY(() => {
+      const op = this.CONSUME(BinaryOp);
+      const right = this.SUBRULE2(this.unaryExpr, nsArgs(ns));
+      (ops ??= []).push(op);
+      (operands ??= [first]).push(right);
+    });
+    return ops && operands ? this.ACTION(() => groupByPrecedence(operands!, ops!)) : first;
+  }, {
     recoveryValueFunc: () => this.errorNode('expected an expression'),
-  });
-
-  orExpr = this.RULE('orExpr', (ns?: boolean): A.Expr => {
-    const start = this.here();
-    let left = this.SUBRULE(this.andExpr, { ARGS: [ns] });
-    this.MANY(() => {
-      const op = this.CONSUME(OrOp);
-      const right = this.SUBRULE2(this.andExpr, { ARGS: [ns] });
-      left = this.range({ kind: 'Binary', op: op.image as A.BinaryOperator, left, right } as A.Binary, start);
-    });
-    return left;
-  });
-
-  andExpr = this.RULE('andExpr', (ns?: boolean): A.Expr => {
-    const start = this.here();
-    let left = this.SUBRULE(this.eqExpr, { ARGS: [ns] });
-    this.MANY(() => {
-      const op = this.CONSUME(AndOp);
-      const right = this.SUBRULE2(this.eqExpr, { ARGS: [ns] });
-      left = this.range({ kind: 'Binary', op: op.image as A.BinaryOperator, left, right } as A.Binary, start);
-    });
-    return left;
-  });
-
-  eqExpr = this.RULE('eqExpr', (ns?: boolean): A.Expr => {
-    const start = this.here();
-    let left = this.SUBRULE(this.relExpr, { ARGS: [ns] });
-    this.MANY(() => {
-      const op = this.CONSUME(EqualityOp);
-      const right = this.SUBRULE2(this.relExpr, { ARGS: [ns] });
-      left = this.range({ kind: 'Binary', op: op.image as A.BinaryOperator, left, right } as A.Binary, start);
-    });
-    return left;
-  });
-
-  relExpr = this.RULE('relExpr', (ns?: boolean): A.Expr => {
-    const start = this.here();
-    let left = this.SUBRULE(this.addExpr, { ARGS: [ns] });
-    this.MANY(() => {
-      const op = this.CONSUME(RelOp);
-      const right = this.SUBRULE2(this.addExpr, { ARGS: [ns] });
-      left = this.range({ kind: 'Binary', op: op.image as A.BinaryOperator, left, right } as A.Binary, start);
-    });
-    return left;
-  });
-
-  addExpr = this.RULE('addExpr', (ns?: boolean): A.Expr => {
-    const start = this.here();
-    let left = this.SUBRULE(this.mulExpr, { ARGS: [ns] });
-    this.MANY(() => {
-      const op = this.CONSUME(AddOp);
-      const right = this.SUBRULE2(this.mulExpr, { ARGS: [ns] });
-      left = this.range({ kind: 'Binary', op: op.image as A.BinaryOperator, left, right } as A.Binary, start);
-    });
-    return left;
-  });
-
-  mulExpr = this.RULE('mulExpr', (ns?: boolean): A.Expr => {
-    const start = this.here();
-    let left = this.SUBRULE(this.unaryExpr, { ARGS: [ns] });
-    this.MANY(() => {
-      const op = this.CONSUME(MulOp);
-      const right = this.SUBRULE2(this.unaryExpr, { ARGS: [ns] });
-      left = this.range({ kind: 'Binary', op: op.image as A.BinaryOperator, left, right } as A.Binary, start);
-    });
-    return left;
   });
 
   unaryExpr = this.RULE('unaryExpr', (ns?: boolean): A.Expr => this.OR([
@@ -91,16 +45,16 @@ export class ExprParser extends ParserBase {
       ALT: () => {
         const start = this.here();
         const op = this.CONSUME(UnaryOp);
-        const operand = this.SUBRULE(this.unaryExpr, { ARGS: [ns] });
+        const operand = this.SUBRULE(this.unaryExpr, nsArgs(ns));
         return this.range({ kind: 'Unary', op: op.image as A.UnaryOperator, operand } as A.Unary, start);
       },
     },
-    { ALT: () => this.SUBRULE(this.postfixExpr, { ARGS: [ns] }) },
+    { ALT: () => this.SUBRULE(this.postfixExpr, nsArgs(ns)) },
   ]));
 
   postfixExpr = this.RULE('postfixExpr', (ns?: boolean): A.Expr => {
     const start = this.here();
-    let e = this.SUBRULE(this.primary, { ARGS: [ns] });
+    let e = this.SUBRULE(this.primary, nsArgs(ns));
     this.MANY(() => this.OR([
       {
         ALT: () => {
@@ -144,6 +98,10 @@ export class ExprParser extends ParserBase {
 
   arg = this.RULE('arg', (): A.Arg => {
     const start = this.here();
+    if (!this.RECORDING_PHASE && !(this.is(1, Word) && (this.is(2, Colon) || this.is(2, Eq)))) {
+      const value = this.SUBRULE2(this.expr);
+      return this.range({ kind: 'Arg', name: null, sep: null, value } as A.Arg, start);
+    }
     return this.OR({
       IGNORE_AMBIGUITIES: true,
       DEF: [
@@ -168,6 +126,10 @@ export class ExprParser extends ParserBase {
 
   primary = this.RULE('primary', (ns?: boolean): A.Expr => {
     const start = this.here();
+    if (!this.RECORDING_PHASE) {
+      const fast = this.primaryFast(ns, start);
+      if (fast) return fast;
+    }
     return this.OR({
       IGNORE_AMBIGUITIES: true,
       DEF: [
@@ -214,6 +176,40 @@ export class ExprParser extends ParserBase {
       ],
     });
   });
+
+  /**
+   * The same choices as `primary`'s OR, dispatched on the next token without allocating the
+   * alternatives (Chevrotain's OR with gates allocates on every call: the hottest path of parsing).
+   * Returns undefined where the OR must decide (and report a syntax error).
+   */
+  private primaryFast(ns: boolean | undefined, start: number): A.Expr | undefined {
+    const t = this.LA(1);
+    const tt = t.tokenType;
+    if (tt === StringLit) return this.literalToken(this.CONSUME(StringLit), 'string');
+    if (tt === NumberLit) return this.literalToken(this.CONSUME(NumberLit), 'number');
+    if (tt === Duration) return this.literalToken(this.CONSUME(Duration), 'duration');
+    if (tt === Kw.true) return this.literalToken(this.CONSUME(Kw.true), 'bool');
+    if (tt === Kw.false) return this.literalToken(this.CONSUME(Kw.false), 'bool');
+    if (tt === Kw.null) return this.literalToken(this.CONSUME(Kw.null), 'null');
+    if (tt === LBracket) return this.SUBRULE(this.arrayLit);
+    if (tt === LCurly) return ns ? undefined : this.SUBRULE(this.recordLit);
+    if (tt === Kw.if) return this.SUBRULE(this.ifExpr);
+    if (tt === Kw.match) return this.SUBRULE(this.matchExpr);
+    if (tt === LParen) {
+      if (this.isParenLambda()) return this.SUBRULE(this.lambda);
+      this.CONSUME(LParen);
+      const expr = this.SUBRULE(this.expr);
+      this.CONSUME(RParen);
+      return this.range({ kind: 'Paren', expr } as A.Paren, start);
+    }
+    if (tokenMatcher(t, Name)) {
+      if (!ns && this.is(2, FatArrow)) return this.SUBRULE2(this.lambda);
+      if (!ns && this.looksLikeNonEmptyRecord(2)) return this.SUBRULE(this.typedRecord);
+      const n = this.CONSUME(Name);
+      return { kind: 'Name', name: n.image, start: n.startOffset, end: tokEnd(n) } as A.NameRef;
+    }
+    return undefined;
+  }
 
   private literalToken(t: IToken, litKind: A.LiteralKind): A.Literal {
     const raw = t.image;
@@ -328,7 +324,7 @@ export class ExprParser extends ParserBase {
   ifExpr = this.RULE('ifExpr', (): A.IfExpr => {
     const start = this.here();
     this.CONSUME(Kw.if);
-    const cond = this.SUBRULE(this.expr, { ARGS: [true] });
+    const cond = this.SUBRULE(this.expr, NS_ARGS);
     const then = this.SUBRULE(this.block);
     let otherwise: A.IfExpr['else'] = null;
     this.OPTION(() => {
@@ -344,7 +340,7 @@ export class ExprParser extends ParserBase {
   matchExpr = this.RULE('matchExpr', (): A.MatchExpr => {
     const start = this.here();
     this.CONSUME(Kw.match);
-    const subject = this.SUBRULE(this.expr, { ARGS: [true] });
+    const subject = this.SUBRULE(this.expr, NS_ARGS);
     const arms: A.MatchArm[] = [];
     this.CONSUME(LCurly);
     this.MANY(() => {
@@ -359,7 +355,7 @@ export class ExprParser extends ParserBase {
     const start = this.here();
     const pattern = this.SUBRULE(this.pattern);
     let guard: A.Expr | null = null;
-    this.OPTION(() => { this.CONSUME(Kw.if); guard = this.SUBRULE(this.expr, { ARGS: [true] }); });
+    this.OPTION(() => { this.CONSUME(Kw.if); guard = this.SUBRULE(this.expr, NS_ARGS); });
     this.CONSUME(FatArrow);
     const body = this.SUBRULE(this.blockOrExpr);
     return this.range({ kind: 'MatchArm', pattern, guard, body } as A.MatchArm, start);
@@ -494,3 +490,27 @@ export class ExprParser extends ParserBase {
 }
 
 export { Arrow, tokenMatcher };
+
+const PRECEDENCE: Record<string, number> = {
+  '||': 1, '&&': 2, '==': 3, '!=': 3, in: 3, '<': 4, '>': 4, '<=': 4, '>=': 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6,
+};
+
+/** Shunting-yard over `a op b op c ...`: all operators are left-associative. */
+function groupByPrecedence(operands: A.Expr[], ops: IToken[]): A.Expr {
+  const out: A.Expr[] = [operands[0]];
+  const pending: IToken[] = [];
+  const reduce = () => {
+    const right = out.pop()!;
+    const left = out.pop()!;
+    const op = pending.pop()!;
+    out.push({ kind: 'Binary', op: op.image as A.BinaryOperator, left, right, start: left.start, end: right.end });
+  };
+  for (let i = 0; i < ops.length; i++) {
+    const p = PRECEDENCE[ops[i].image] ?? 0;
+    while (pending.length && (PRECEDENCE[pending[pending.length - 1].image] ?? 0) >= p) reduce();
+    pending.push(ops[i]);
+    out.push(operands[i + 1]);
+  }
+  while (pending.length) reduce();
+  return out[0];
+}

@@ -19,22 +19,46 @@ export class StmtParser extends ExprParser {
     return this.range({ kind: 'Block', stmts } as A.Block, start);
   });
 
-  stmt = this.RULE('stmt', (): A.Stmt => this.OR({
-    IGNORE_AMBIGUITIES: true,
-    DEF: [
-      { ALT: () => this.SUBRULE(this.letStmt) },
-      { ALT: () => this.SUBRULE(this.ifStmt) },
-      { ALT: () => this.SUBRULE(this.forStmt) },
-      { ALT: () => this.SUBRULE(this.whileStmt) },
-      { ALT: () => this.SUBRULE(this.matchStmt) },
-      { ALT: () => this.SUBRULE(this.tryStmt) },
-      { ALT: () => this.SUBRULE(this.returnStmt) },
-      { ALT: () => this.SUBRULE(this.breakStmt) },
-      { ALT: () => this.SUBRULE(this.parallelStmt) },
-      { GATE: () => !this.looksLikeRecord(), ALT: () => this.SUBRULE(this.block) },
-      { ALT: () => this.SUBRULE(this.exprStmt) },
-    ],
-  }), { recoveryValueFunc: () => this.errorNode('expected a statement') });
+  stmt = this.RULE('stmt', (): A.Stmt => this.RECORDING_PHASE ? this.stmtAlternatives() : this.stmtFast());
+
+  /** Dispatch on the first token (the same choices as `stmtAlternatives`, without allocating them). */
+  private stmtFast(): A.Stmt {
+    const tt = this.LA(1).tokenType;
+    switch (tt) {
+      case Kw.let: return this.SUBRULE(this.letStmt);
+      case Kw.if: return this.SUBRULE(this.ifStmt);
+      case Kw.for: return this.SUBRULE(this.forStmt);
+      case Kw.while: return this.SUBRULE(this.whileStmt);
+      case Kw.match: return this.SUBRULE(this.matchStmt);
+      case Kw.try: return this.SUBRULE(this.tryStmt);
+      case Kw.return: return this.SUBRULE(this.returnStmt);
+      case Kw.break: case Kw.continue: return this.SUBRULE(this.breakStmt);
+      case Kw.parallel: return this.SUBRULE(this.parallelStmt);
+      case LCurly: if (!this.looksLikeRecord()) return this.SUBRULE(this.block); break;
+      default: break;
+    }
+    return this.SUBRULE(this.exprStmt);
+  }
+
+  private stmtAlternatives(): A.Stmt {
+    return this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        { ALT: () => this.SUBRULE(this.letStmt) },
+        { ALT: () => this.SUBRULE(this.ifStmt) },
+        { ALT: () => this.SUBRULE(this.forStmt) },
+        { ALT: () => this.SUBRULE(this.whileStmt) },
+        { ALT: () => this.SUBRULE(this.matchStmt) },
+        { ALT: () => this.SUBRULE(this.tryStmt) },
+        { ALT: () => this.SUBRULE(this.returnStmt) },
+        { ALT: () => this.SUBRULE(this.breakStmt) },
+        { ALT: () => this.SUBRULE(this.parallelStmt) },
+        { GATE: () => !this.looksLikeRecord(), ALT: () => this.SUBRULE(this.block) },
+        { ALT: () => this.SUBRULE(this.exprStmt) },
+      ],
+    });
+  }
+
 
   /** `;` ends a simple statement, unless the statement is the last one of its block. */
   private endStmt(): boolean {
