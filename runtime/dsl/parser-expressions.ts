@@ -1,12 +1,13 @@
-/** Expressions, types and patterns. */
+/** Expressions and patterns (types are in parser-types.ts). */
 import { IToken, ParserMethod, tokenMatcher } from 'chevrotain';
 import * as A from './ast';
 import {
-  Arrow, BinaryOp, Colon, Comma, Dot, Duration, Eq, FatArrow, Gt, Identifier, LBracket, LCurly,
-  LParen, Lt, Minus, Name, NumberLit, Pipe, Question, RBracket, RParen, StringLit,
+  Arrow, BinaryOp, Colon, Comma, Dot, Duration, Eq, FatArrow, Identifier, LBracket, LCurly,
+  LParen, Minus, Name, NumberLit, Pipe, RBracket, RParen, StringLit,
   UnaryOp, UnterminatedString, Vault, Word, kw,
 } from './lexer';
-import { ParserBase, tokEnd } from './parser-base';
+import { tokEnd } from './parser-base';
+import { TypeParser } from './parser-types';
 import { decodeDuration, decodeNumber, decodeString } from './literals';
 
 const NS_ARGS = { ARGS: [true] as [boolean] };
@@ -19,7 +20,7 @@ const Kw = {
   not: kw('not'), in: kw('in'),
 };
 
-export class ExprParser extends ParserBase {
+export class ExprParser extends TypeParser {
   /**
    * `ns` ("no struct"): inside an `if`/`while`/`match` head, `Name {` starts the block, not a record.
    * Operands and operators are read flat, then grouped by precedence (one rule call per operand
@@ -414,79 +415,6 @@ export class ExprParser extends ParserBase {
   /** A `{ stmt* }` block (its last expression without `;` is its value); defined by the statement parser. */
   declare block: ParserMethod<[], A.Block>;
 
-  // ---- types ----
-
-  typeRef = this.RULE('typeRef', (): A.TypeRef => {
-    const start = this.here();
-    const options: A.TypeRef[] = [this.SUBRULE(this.typeAtom)];
-    this.MANY(() => { this.CONSUME(Pipe); options.push(this.SUBRULE2(this.typeAtom)); });
-    return options.length === 1 ? options[0] : this.range({ kind: 'UnionType', options } as A.UnionType, start);
-  });
-
-  typeAtom = this.RULE('typeAtom', (): A.TypeRef => {
-    const start = this.here();
-    const t: A.TypeRef = this.OR([
-      {
-        ALT: () => {
-          const name = this.ident(this.CONSUME(Word));
-          const args: A.TypeRef[] = [];
-          this.OPTION(() => {
-            this.CONSUME(Lt);
-            this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => { args.push(this.SUBRULE(this.typeRef)); } });
-            this.CONSUME(Gt);
-          });
-          return { kind: 'NamedType', name, args, optional: false } as A.NamedType;
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(LBracket);
-          const element = this.SUBRULE2(this.typeRef);
-          this.CONSUME(RBracket);
-          return { kind: 'ArrayType', element, optional: false } as A.ArrayType;
-        },
-      },
-      {
-        ALT: () => {
-          const fields: A.FieldDecl[] = [];
-          this.CONSUME(LCurly);
-          this.MANY(() => {
-            fields.push(this.SUBRULE(this.fieldDecl));
-            this.OPTION2(() => this.CONSUME(Comma));
-          });
-          this.closeCurly();
-          return { kind: 'RecordType', fields, optional: false } as A.RecordType;
-        },
-      },
-      {
-        ALT: () => {
-          const tok = this.CONSUME(StringLit);
-          return { kind: 'LiteralType', value: decodeString(tok.image ?? '""') } as A.LiteralType;
-        },
-      },
-      {
-        ALT: () => {
-          const tok = this.CONSUME(NumberLit);
-          return { kind: 'LiteralType', value: decodeNumber(tok.image ?? '0') } as A.LiteralType;
-        },
-      },
-    ]);
-    this.OPTION3(() => {
-      this.CONSUME(Question);
-      this.ACTION(() => { if (t.kind !== 'UnionType' && t.kind !== 'LiteralType') (t as A.NamedType).optional = true; });
-    });
-    return this.range(t, start);
-  });
-
-  fieldDecl = this.RULE('fieldDecl', (): A.FieldDecl => {
-    const start = this.here();
-    const name = this.ident(this.CONSUME(Word));
-    let optional = false;
-    this.OPTION(() => { this.CONSUME(Question); optional = true; });
-    this.CONSUME(Colon);
-    const type = this.SUBRULE(this.typeRef);
-    return this.range({ kind: 'Field', name, type, optional } as A.FieldDecl, start);
-  });
 }
 
 export { Arrow, tokenMatcher };

@@ -352,12 +352,15 @@ class BatonParser extends StmtParser {
     const lexDiags = lexed.errors.map((e) =>
       diag('lex-error', `Unexpected character '${text.substr(e.offset, e.length || 1)}'.`, e.offset, e.offset + (e.length || 1)));
     if (this.fileEndedInsideBlock && !this.errors.some((e) => e.token.tokenType === EOF)) {
-      lexDiags.push(unclosedAtEnd(lexed.tokens, text));
+      lexDiags.push(unclosedAtEnd(lexed.tokens, text, this.lines));
     }
     return { items, tokens: lexed.tokens, commentTokens: lexed.comments, lexDiags };
   }
 
   get ownDiagnostics(): Diagnostic[] { return this.extraDiags; }
+
+  /** The line index of the text parsed last. */
+  get lineIndex(): LineIndex { return this.lines; }
 }
 
 let shared: BatonParser | undefined;
@@ -375,18 +378,19 @@ export interface ParseResult {
 /** Parses a document. Never throws. */
 export function parse(text: string): ParseResult {
   const p = parser();
-  const lines = new LineIndex(text);
+  let lines: LineIndex | undefined;
   let items: A.Item[] = [];
   let diagnostics: Diagnostic[] = [];
   let comments: A.Comment[] = [];
   try {
     const r = p.run(text);
+    lines = p.lineIndex;
     items = r.items.filter((i) => i && typeof i === 'object');
     comments = r.commentTokens.map((t) => ({
       kind: 'Comment', start: t.startOffset, end: tokEnd(t), text: t.image,
       style: t.tokenType === LineComment ? '//' : t.tokenType === HashComment ? '#' : '/*',
     }));
-    diagnostics = [...r.lexDiags, ...p.ownDiagnostics, ...convertErrors(p.errors, r.tokens, text)];
+    diagnostics = [...r.lexDiags, ...p.ownDiagnostics, ...convertErrors(p.errors, r.tokens, text, p.lineIndex)];
   } catch (e) {
     // The parser must not throw; if it ever does, report it instead of crashing the caller.
     diagnostics = [e instanceof RangeError
@@ -394,18 +398,18 @@ export function parse(text: string): ParseResult {
       : diag('syntax-error', `Internal parser error: ${(e as Error).message}`, 0, Math.min(1, text.length))];
   }
   diagnostics = dedupe(diagnostics);
-  return { file: { kind: 'SourceFile', items, comments, start: 0, end: text.length }, diagnostics, lines };
+  return { file: { kind: 'SourceFile', items, comments, start: 0, end: text.length }, diagnostics, lines: lines ?? new LineIndex(text) };
 }
 
 const OPENERS: Record<string, string> = { '{': '}', '(': ')', '[': ']' };
 
-function convertErrors(errors: IRecognitionException[], tokens: IToken[], text: string): Diagnostic[] {
+function convertErrors(errors: IRecognitionException[], tokens: IToken[], text: string, lines: LineIndex): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const e of errors) {
     const tok = e.token;
     const atEof = tok.tokenType === EOF || !(tok.startOffset >= 0);
     if (atEof) {
-      const unclosed = unclosedAtEnd(tokens, text);
+      const unclosed = unclosedAtEnd(tokens, text, lines);
       out.push(unclosed.code === 'unclosed-block' ? unclosed
         : diag('syntax-error', `Unexpected end of file: ${describe(e)}.`, text.length, text.length));
       continue;
@@ -447,11 +451,10 @@ function describe(e: IRecognitionException): string {
   return 'this does not fit here';
 }
 
-function unclosedAtEnd(tokens: IToken[], text: string): Diagnostic {
+function unclosedAtEnd(tokens: IToken[], text: string, lines: LineIndex): Diagnostic {
   const open = findUnclosed(tokens);
   const end = text.length;
   if (!open) return diag('syntax-error', 'Unexpected end of file.', end, end);
-  const lines = new LineIndex(text);
   const close = OPENERS[open.image];
   return diag('unclosed-block',
     `Expected '${close}' to close the '${open.image}' opened on line ${lines.lineOf(open.startOffset) + 1}; the file ends first.`,

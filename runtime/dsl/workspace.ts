@@ -55,7 +55,7 @@ export class Workspace implements WorkspaceLookup {
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
       // A chain thousands of calls long exhausts the stack: say so rather than crash the caller.
-      checked = { ...check({ ...e.parse.file, items: [] }, uri, this) };
+      checked = check({ ...e.parse.file, items: [] }, uri, this);
       checked.diagnostics.push(diag('nesting-too-deep', 'This file nests expressions too deeply to check.', 0, Math.min(1, e.text.length)));
     }
     const diagnostics = [...e.parse.diagnostics, ...checked.diagnostics].sort((a, b) => a.start - b.start || a.end - b.end);
