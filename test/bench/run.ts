@@ -13,10 +13,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BenchOptions, BenchSection, formatTable, judge } from './common';
 import { frontendBench, probeFirstParse } from './frontend';
+import { runtimeBench } from './runtime';
+import { journalBench } from './journal';
 import { repoRoot } from '../helpers/paths';
 
 const SECTIONS: Array<{ name: string; run: (opts: BenchOptions) => Promise<BenchSection> }> = [
   { name: 'frontend', run: frontendBench },
+  { name: 'runtime', run: runtimeBench },
+  { name: 'journal', run: journalBench },
 ];
 
 function argValue(flag: string): string | undefined {

@@ -1,0 +1,130 @@
+/** `baton run | resume | replay | fork`: a run's result as JSON on stdout, progress on stderr. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Json } from '../ir/schema';
+import type { InferenceProvider } from '../providers/provider';
+import { createProvider, ReplayProvider } from '../providers/index';
+import { forkRun, journalPathOf, replayRun, resumeRun, RunOutcome, startRun } from '../run/run';
+import { readJournal } from '../journal/reader';
+import { BatonError } from '../errors';
+import { CliApprovals } from './cli-approvals';
+import { ProgressPrinter } from './progress';
+import { one, Parsed } from './args';
+import { CliError } from './files';
+
+export const RUN_FLAGS = {
+  bool: ['--rerun-in-doubt', '--verbose', '--memory'],
+  value: ['--agent', '--input', '--input-json', '--provider', '--model', '--base-url', '--cassette', '--approve', '--in-doubt-result', '--root', '--at'],
+};
+
+interface Io { out: (s: string) => void; err: (s: string) => void }
+
+function inputsOf(p: Parsed): Record<string, Json> {
+  const inputs: Record<string, Json> = {};
+  const json = one(p, '--input-json');
+  if (json !== undefined) {
+    try {
+      const v = JSON.parse(json);
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+      Object.assign(inputs, v);
+    } catch (e) { throw new CliError(`--input-json: expected a JSON object (${(e as Error).message})`); }
+  }
+  for (const kv of p.values.get('--input') ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new CliError(`--input expects name=value, got '${kv}'`);
+    inputs[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return inputs;
+}
+
+function providerFor(p: Parsed, fileProvider: string | undefined, recorded?: { id: string; model?: string; baseUrl?: string }): { provider: InferenceProvider; info: { id: string; model?: string; baseUrl?: string } } {
+  const id = one(p, '--provider') ?? recorded?.id ?? fileProvider ?? (one(p, '--cassette') ? 'replay' : 'openai');
+  const model = one(p, '--model') ?? recorded?.model;
+  const baseUrl = one(p, '--base-url') ?? (recorded?.id === id ? recorded?.baseUrl : undefined);
+  const cassette = one(p, '--cassette') ?? (id === 'replay' ? recorded?.baseUrl : undefined);
+  if (id === 'replay' && !cassette) throw new CliError('--provider replay needs --cassette FILE (a recorded cassette)');
+  // Created on first use: an agent that never calls a model needs no key.
+  const config = { provider: id, model, baseUrl, cassette };
+  const provider: InferenceProvider = id === 'replay' ? createProvider(config) : lazyProvider(id, () => createProvider(config));
+  return { provider, info: { id, ...(model ? { model } : {}), ...(id === 'replay' ? { baseUrl: cassette } : baseUrl ? { baseUrl } : {}) } };
+}
+
+/** The provider named in the file's metadata/with attributes, read without running anything. */
+function fileProvider(file: string): string | undefined {
+  try {
+    const m = /\bprovider\s*[=:]\s*"([a-z-]+)"/.exec(fs.readFileSync(file, 'utf8'));
+    return m?.[1];
+  } catch { return undefined; }
+}
+
+export async function runCommand(command: 'run' | 'resume' | 'replay' | 'fork', p: Parsed, io: Io, signal: AbortSignal): Promise<number> {
+  const root = path.resolve(one(p, '--root') ?? process.cwd());
+  const approvals = new CliApprovals({
+    approve: new Set((p.values.get('--approve') ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)),
+    rerunInDoubt: p.flags.has('--rerun-in-doubt'),
+    inDoubtResult: parseResult(one(p, '--in-doubt-result')),
+    interactive: !!process.stdin.isTTY,
+    err: io.err,
+  });
+  const sink = new ProgressPrinter(io.err, p.flags.has('--verbose'));
+  const common = { root, approvals, sink, signal, journal: p.flags.has('--memory') ? 'memory' as const : 'file' as const };
+  let outcome: RunOutcome;
+  if (command === 'run') {
+    const [file, ...extra] = p.positionals;
+    if (!file || extra.length) throw new CliError('usage: baton run FILE [--agent NAME] [--input name=value ...]');
+    if (!fs.existsSync(file)) throw new CliError(`cannot read '${file}': no such file`);
+    const { provider, info } = providerFor(p, fileProvider(file));
+    outcome = await startRun({ ...common, file, agent: one(p, '--agent'), inputs: inputsOf(p), provider, providerInfo: info, onStart: (id: string) => { io.err(`run: ${id}`); announceProvider(provider, io); } });
+  } else {
+    const [runId, ...extra] = p.positionals;
+    if (!runId || extra.length) throw new CliError(`usage: baton ${command} RUN_ID${command === 'fork' ? ' --at SEQ [--input name=value ...]' : ''}`);
+    const started = readJournal(journalPathOfChecked(root, runId)).records[0];
+    const recorded = started?.type === 'Started' ? { id: started.provider, model: started.model, baseUrl: started.baseUrl } : undefined;
+    if (command === 'replay') {
+      io.err(`replay: ${runId} (offline: answers come from the journal; no model or tool is called)`);
+      const provider = { id: 'journal', replaying: true, complete: () => Promise.reject(new BatonError('journal', 'replay asked the model')) };
+      outcome = await replayRun(runId, { ...common, provider, providerInfo: { id: 'journal' } });
+    } else if (command === 'resume') {
+      const { provider, info } = providerFor(p, undefined, recorded);
+      skipRecordedAnswers(provider, journalPathOfChecked(root, runId));
+      io.err(`run: ${runId} (resuming)`);
+      announceProvider(provider, io);
+      outcome = await resumeRun(runId, { ...common, provider, providerInfo: info });
+    } else {
+      const at = Number(one(p, '--at'));
+      if (!one(p, '--at') || !Number.isInteger(at)) throw new CliError('baton fork: --at SEQ is required (a record sequence number of the run; see its journal)');
+      const { provider, info } = providerFor(p, undefined, recorded);
+      outcome = await forkRun(runId, at, inputsOf(p), { ...common, provider, providerInfo: info, onStart: (id: string) => { io.err(`run: ${id} (fork of ${runId} at seq ${at})`); announceProvider(provider, io); } });
+    }
+  }
+  if (outcome.result !== undefined && outcome.reason === 'Completed') io.out(JSON.stringify(outcome.result, null, 2));
+  if (outcome.error && outcome.reason !== 'Completed' && outcome.exitCode !== 0 && outcome.error.code === 'in-doubt') io.err(`baton ${command}: ${outcome.error.message}`);
+  return outcome.exitCode;
+}
+
+function lazyProvider(id: string, make: () => InferenceProvider): InferenceProvider {
+  let p: InferenceProvider | undefined;
+  return { id, complete: (req) => { p ??= make(); return p.complete(req); } };
+}
+
+function journalPathOfChecked(root: string, runId: string): string {
+  const p = journalPathOf(root, runId);
+  if (!fs.existsSync(p)) throw new CliError(`no run '${runId}' in ${path.dirname(p)}`);
+  return p;
+}
+
+function parseResult(s: string | undefined): Json | undefined {
+  if (s === undefined) return undefined;
+  try { return JSON.parse(s) as Json; } catch { return s; }
+}
+
+function announceProvider(provider: InferenceProvider, io: Io): void {
+  if (provider instanceof ReplayProvider) io.err(`model: replaying recorded answers from ${provider.file} (offline; no API key needed)`);
+}
+
+/** A resumed run's recorded model calls are answered from the journal: a cassette continues after them. */
+function skipRecordedAnswers(provider: InferenceProvider, journal: string): void {
+  if (!(provider instanceof ReplayProvider)) return;
+  const n = readJournal(journal).records.filter((r) => r.type === 'ReasoningComplete').length;
+  provider.skip(n);
+}

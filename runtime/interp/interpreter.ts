@@ -1,0 +1,487 @@
+/**
+ * The interpreter: executes an agent's IR body. Deterministic — every effect (tools, models, child
+ * agents, clock, randomness, messages) goes through the `InterpreterHost`, which sends it through
+ * the kernel. Expressions without effects are evaluated synchronously (`evalPure`), the rest
+ * asynchronously; both share the operators of ops.ts.
+ *
+ * Control flow: statements return a `Flow` (return / break / continue / a block's trailing value).
+ * A `return` inside a block that is an expression (a `match` arm, an `if` expression) escapes as a
+ * `ReturnSignal` exception, caught at the function or agent boundary.
+ */
+import type { AgentIR, BlockIR, ExprIR, FunctionIR, Loc, ParamIR, ProgramIR, StmtIR, TypeIR } from '../ir/schema';
+import { BatonError, isBatonError } from '../errors';
+import { callBuiltin, callMethod } from './builtin-functions';
+import { Branch, CallInfo, InterpreterHost } from './host';
+import { binaryOp, compound, index, matchPattern, member, setIndex, setMember, unaryOp } from './ops';
+import { Scope } from './scope';
+import { Closure, ErrorValue, isRecord, Rec, Ref, truthy, typeName, Value } from './values';
+
+type Flow = undefined | { k: 'return'; v: Value } | { k: 'break' } | { k: 'continue' } | { k: 'value'; v: Value };
+const BREAK: Flow = { k: 'break' };
+const CONTINUE: Flow = { k: 'continue' };
+
+class ReturnSignal { constructor(readonly v: Value) {} }
+class LoopSignal { constructor(readonly k: 'break' | 'continue') {} }
+
+interface Ctx {
+  branch: Branch;
+  frames: readonly string[];
+  /** The file and program the code being run belongs to (functions of other files run in theirs). */
+  program: ProgramIR;
+  file: string;
+}
+
+const IMPURE_CALLS = new Set(['function', 'tool', 'agent', 'llm', 'semantic', 'value']);
+const pureCache = new WeakMap<object, boolean>();
+
+/** Whether evaluating `e` can have no effect (no tool/model/agent/function call, no effect built-in). */
+export function isPure(e: ExprIR): boolean {
+  const c = pureCache.get(e);
+  if (c !== undefined) return c;
+  let r: boolean;
+  switch (e.k) {
+    case 'lit': case 'vault': case 'var': case 'global': r = true; break;
+    case 'array': r = e.items.every(isPure); break;
+    case 'record': r = e.entries.every(([, v]) => isPure(v)); break;
+    case 'lambda': r = !('stmts' in e.body) && isPure(e.body as ExprIR); break;
+    case 'unary': r = isPure(e.operand); break;
+    case 'binary': r = isPure(e.left) && isPure(e.right); break;
+    case 'member': r = isPure(e.object); break;
+    case 'index': r = isPure(e.object) && isPure(e.index); break;
+    case 'call': r = !IMPURE_CALLS.has(e.kind) && !e.effect && e.args.every(isPure) && e.named.every(([, v]) => isPure(v)) && (!e.target || isPure(e.target)); break;
+    case 'if': case 'match': r = false; break;
+  }
+  pureCache.set(e, r);
+  return r;
+}
+
+export class Interpreter {
+  constructor(private readonly host: InterpreterHost, private readonly agent: AgentIR) {}
+
+  /** Runs the agent's body with its inputs bound. Returns the body's value. */
+  async runBody(program: ProgramIR, inputs: Rec, branch: Branch): Promise<Value> {
+    const scope = new Scope();
+    for (const [k, v] of Object.entries(inputs)) scope.define(k, v);
+    const ctx: Ctx = { branch, frames: [`agent ${this.agent.name}`], program, file: program.source };
+    if (!this.agent.body) return null;
+    try {
+      const flow = await this.execBlock(this.agent.body, new Scope(scope), ctx);
+      return flow && (flow.k === 'return' || flow.k === 'value') ? flow.v : null;
+    } catch (e) {
+      if (e instanceof ReturnSignal) return e.v;
+      throw e;
+    }
+  }
+
+  // ---- errors ----
+
+  private located(e: unknown, loc: Loc, ctx: Ctx): unknown {
+    if (e instanceof ReturnSignal || e instanceof LoopSignal) return e;
+    if (isBatonError(e)) {
+      if (e.options.loc || e.code === 'cancelled') return e;
+      return new BatonError(e.code, e.message, { ...e.options, loc, file: ctx.file, frames: ctx.frames.map((name) => ({ name, file: ctx.file })) });
+    }
+    if (e instanceof RangeError) return new BatonError('runtime', 'recursion too deep', { loc, file: ctx.file, cause: e });
+    return new BatonError('runtime', e instanceof Error ? e.message : String(e), { loc, file: ctx.file, cause: e, frames: ctx.frames.map((name) => ({ name, file: ctx.file })) });
+  }
+
+  // ---- statements ----
+
+  private async execBlock(b: BlockIR, scope: Scope, ctx: Ctx): Promise<Flow> {
+    const stmts = b.stmts;
+    for (let i = 0; i < stmts.length; i++) {
+      const flow = await this.exec(stmts[i], scope, ctx);
+      if (flow) {
+        if (flow.k === 'value') { if (i === stmts.length - 1) return flow; continue; }
+        return flow;
+      }
+    }
+    return undefined;
+  }
+
+  private async exec(s: StmtIR, scope: Scope, ctx: Ctx): Promise<Flow> {
+    if (ctx.branch.signal.aborted) throw new BatonError('cancelled', 'cancelled');
+    const wait = this.host.statement(ctx.branch, s.loc, ctx.frames, ctx.file, scope);
+    if (wait) await wait;
+    try {
+      return await this.execInner(s, scope, ctx);
+    } catch (e) {
+      throw this.located(e, s.loc, ctx);
+    }
+  }
+
+  private async execInner(s: StmtIR, scope: Scope, ctx: Ctx): Promise<Flow> {
+    switch (s.s) {
+      case 'let': {
+        const v = s.value ? await this.eval(s.value, scope, ctx, s.type) : null;
+        scope.define(s.name, v);
+        return undefined;
+      }
+      case 'assign': return this.assign(s, scope, ctx);
+      case 'if': {
+        if (truthy(await this.eval(s.cond, scope, ctx))) return this.execBlock(s.then, new Scope(scope), ctx);
+        if (!s.else) return undefined;
+        return 'stmts' in s.else ? this.execBlock(s.else, new Scope(scope), ctx) : this.exec(s.else, scope, ctx);
+      }
+      case 'iflet': {
+        const v = await this.eval(s.value, scope, ctx);
+        const inner = new Scope(scope);
+        if (matchPattern(s.pattern, v, inner)) return this.execBlock(s.then, inner, ctx);
+        if (!s.else) return undefined;
+        return 'stmts' in s.else ? this.execBlock(s.else, new Scope(scope), ctx) : this.exec(s.else, scope, ctx);
+      }
+      case 'for': return this.execFor(s, scope, ctx);
+      case 'while': {
+        while (truthy(await this.eval(s.cond, scope, ctx))) {
+          const flow = await this.loopBody(s.body, new Scope(scope), ctx);
+          if (flow === BREAK) break;
+          if (flow && flow.k === 'return') return flow;
+        }
+        return undefined;
+      }
+      case 'try': return this.execTry(s, scope, ctx);
+      case 'return': return { k: 'return', v: s.value ? await this.eval(s.value, scope, ctx) : null };
+      case 'break': return BREAK;
+      case 'continue': return CONTINUE;
+      case 'expr': {
+        const v = await this.eval(s.expr, scope, ctx);
+        return s.value ? { k: 'value', v } : undefined;
+      }
+      case 'block': return this.execBlock(s.body, new Scope(scope), ctx);
+      case 'parallel': return this.execParallel(s.body, scope, ctx);
+    }
+  }
+
+  private async loopBody(b: BlockIR, scope: Scope, ctx: Ctx): Promise<Flow> {
+    try {
+      const flow = await this.execBlock(b, scope, ctx);
+      if (flow && flow.k === 'value') return undefined;
+      return flow;
+    } catch (e) {
+      if (e instanceof LoopSignal) return e.k === 'break' ? BREAK : CONTINUE;
+      throw e;
+    }
+  }
+
+  private async execFor(s: Extract<StmtIR, { s: 'for' }>, scope: Scope, ctx: Ctx): Promise<Flow> {
+    const it = await this.eval(s.iterable, scope, ctx);
+    let items: Array<Value[]>;
+    if (Array.isArray(it)) items = it.map((x, i) => (s.vars.length > 1 ? [i, x] : [x]));
+    else if (typeof it === 'string') items = [...it].map((x, i) => (s.vars.length > 1 ? [i, x] : [x]));
+    else if (isRecord(it)) items = Object.keys(it).map((k) => (s.vars.length > 1 ? [k, it[k]] : [k]));
+    else throw new BatonError('runtime', `cannot iterate over a ${typeName(it)}`);
+    for (const vals of items) {
+      const inner = new Scope(scope);
+      if (s.vars.length > 1 && vals.length === 1 && Array.isArray(vals[0])) {
+        s.vars.forEach((n, i) => inner.define(n, (vals[0] as Value[])[i] ?? null));
+      } else s.vars.forEach((n, i) => inner.define(n, vals[i] ?? null));
+      const flow = await this.loopBody(s.body, inner, ctx);
+      if (flow === BREAK) break;
+      if (flow && flow.k === 'return') return flow;
+    }
+    return undefined;
+  }
+
+  private async execTry(s: Extract<StmtIR, { s: 'try' }>, scope: Scope, ctx: Ctx): Promise<Flow> {
+    try {
+      return await this.execBlock(s.body, new Scope(scope), ctx);
+    } catch (e) {
+      if (!isBatonError(e) || !catches(s.catchType, e)) throw e;
+      if (!s.handler) return undefined;
+      const inner = new Scope(scope);
+      if (s.catchName) inner.define(s.catchName, errorRecord(e));
+      return this.execBlock(s.handler, inner, ctx);
+    }
+  }
+
+  private async execParallel(stmts: StmtIR[], scope: Scope, ctx: Ctx): Promise<Flow> {
+    const ac = new AbortController();
+    const parent = ctx.branch.signal;
+    const onAbort = () => ac.abort(parent.reason);
+    parent.addEventListener('abort', onAbort, { once: true });
+    const signal = ac.signal;
+    let firstError: unknown;
+    try {
+      const results = await Promise.all(stmts.map(async (st, i) => {
+        const branch = new Branch(`${ctx.branch.id}.${i}`, signal);
+        try {
+          return await this.exec(st, scope, { ...ctx, branch });
+        } catch (e) {
+          if (firstError === undefined) { firstError = e; ac.abort(e); }
+          throw e;
+        }
+      }).map((p) => p.catch(() => undefined)));
+      if (firstError !== undefined) throw firstError;
+      const ret = results.find((f) => f && f.k === 'return');
+      return ret;
+    } finally {
+      parent.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async assign(s: Extract<StmtIR, { s: 'assign' }>, scope: Scope, ctx: Ctx): Promise<Flow> {
+    const t = s.target;
+    const v = await this.eval(s.value, scope, ctx);
+    if (t.k === 'var' || t.k === 'global') {
+      const old = scope.lookup(t.name);
+      if (old === undefined && !scope.has(t.name)) {
+        if (s.op !== '=') throw new BatonError('runtime', `'${t.name}' has no value yet`);
+        scope.define(t.name, v);
+      } else scope.assign(t.name, compound(s.op, old ?? null, v));
+      return undefined;
+    }
+    if (t.k === 'member') {
+      const obj = await this.eval(t.object, scope, ctx);
+      setMember(obj, t.name, s.op === '=' ? v : compound(s.op, member(obj, t.name), v));
+      return undefined;
+    }
+    if (t.k === 'index') {
+      const obj = await this.eval(t.object, scope, ctx);
+      const i = await this.eval(t.index, scope, ctx);
+      setIndex(obj, i, s.op === '=' ? v : compound(s.op, index(obj, i), v));
+      return undefined;
+    }
+    throw new BatonError('runtime', 'cannot assign to this expression');
+  }
+
+  // ---- expressions ----
+
+  /** Evaluates an expression. `expected` is the declared type of the binding it initialises. */
+  async eval(e: ExprIR, scope: Scope, ctx: Ctx, expected?: TypeIR): Promise<Value> {
+    if (isPure(e)) return this.evalPure(e, scope, ctx);
+    switch (e.k) {
+      case 'array': {
+        const out: Value[] = [];
+        for (const x of e.items) out.push(await this.eval(x, scope, ctx));
+        return out;
+      }
+      case 'record': {
+        const out: Rec = {};
+        for (const [k, x] of e.entries) out[k] = await this.eval(x, scope, ctx);
+        return out;
+      }
+      case 'lambda': return new Closure(e.params, e.body, scope, ctx.file);
+      case 'unary': return unaryOp(e.op, await this.eval(e.operand, scope, ctx));
+      case 'binary': {
+        if (e.op === '&&') return truthy(await this.eval(e.left, scope, ctx)) && truthy(await this.eval(e.right, scope, ctx));
+        if (e.op === '||') return truthy(await this.eval(e.left, scope, ctx)) || truthy(await this.eval(e.right, scope, ctx));
+        return binaryOp(e.op, await this.eval(e.left, scope, ctx), await this.eval(e.right, scope, ctx));
+      }
+      case 'member': return member(await this.eval(e.object, scope, ctx), e.name);
+      case 'index': return index(await this.eval(e.object, scope, ctx), await this.eval(e.index, scope, ctx));
+      case 'if': {
+        if (truthy(await this.eval(e.cond, scope, ctx))) return this.blockValue(e.then, new Scope(scope), ctx);
+        if (!e.else) return null;
+        return 'stmts' in e.else ? this.blockValue(e.else, new Scope(scope), ctx) : this.eval(e.else, scope, ctx);
+      }
+      case 'match': {
+        const v = await this.eval(e.subject, scope, ctx);
+        for (const arm of e.arms) {
+          const inner = new Scope(scope);
+          if (!matchPattern(arm.pattern, v, inner)) continue;
+          if (arm.guard && !truthy(await this.eval(arm.guard, inner, ctx))) continue;
+          return 'stmts' in arm.body ? this.blockValue(arm.body, inner, ctx) : this.eval(arm.body, inner, ctx);
+        }
+        return null;
+      }
+      case 'call': return this.call(e, scope, ctx, expected);
+      default: return this.evalPure(e, scope, ctx);
+    }
+  }
+
+  /** A block used as an expression: its trailing value; `return`/`break` escape as signals. */
+  private async blockValue(b: BlockIR, scope: Scope, ctx: Ctx): Promise<Value> {
+    const flow = await this.execBlock(b, scope, ctx);
+    if (!flow) return null;
+    if (flow.k === 'value') return flow.v;
+    if (flow.k === 'return') throw new ReturnSignal(flow.v);
+    throw new LoopSignal(flow.k);
+  }
+
+  private evalPure(e: ExprIR, scope: Scope, ctx: Ctx): Value {
+    switch (e.k) {
+      case 'lit': return e.value;
+      case 'vault': return `vault://${e.path}`;
+      case 'var': {
+        const v = scope.lookup(e.name);
+        if (v !== undefined) return v;
+        if (scope.has(e.name)) return null;
+        if (e.name === 'context') return this.host.context;
+        if (e.name === 'None') return null;
+        throw new BatonError('runtime', `'${e.name}' has no value here`);
+      }
+      case 'global': {
+        const v = scope.lookup(e.name);
+        if (v !== undefined) return v;
+        if (e.name === 'context') return this.host.context;
+        if (e.name === 'None') return null;
+        return new Ref(e.kind, e.name);
+      }
+      case 'array': return e.items.map((x) => this.evalPure(x, scope, ctx));
+      case 'record': {
+        const out: Rec = {};
+        for (const [k, x] of e.entries) out[k] = this.evalPure(x, scope, ctx);
+        return out;
+      }
+      case 'lambda': return new Closure(e.params, e.body, scope, ctx.file);
+      case 'unary': return unaryOp(e.op, this.evalPure(e.operand, scope, ctx));
+      case 'binary':
+        if (e.op === '&&') return truthy(this.evalPure(e.left, scope, ctx)) && truthy(this.evalPure(e.right, scope, ctx));
+        if (e.op === '||') return truthy(this.evalPure(e.left, scope, ctx)) || truthy(this.evalPure(e.right, scope, ctx));
+        return binaryOp(e.op, this.evalPure(e.left, scope, ctx), this.evalPure(e.right, scope, ctx));
+      case 'member': return member(this.evalPure(e.object, scope, ctx), e.name);
+      case 'index': return index(this.evalPure(e.object, scope, ctx), this.evalPure(e.index, scope, ctx));
+      case 'call': {
+        const args = e.args.map((x) => this.evalPure(x, scope, ctx));
+        const named: Rec = {};
+        for (const [k, x] of e.named) named[k] = this.evalPure(x, scope, ctx);
+        const r = e.kind === 'method'
+          ? callMethod(this.evalPure(e.target!, scope, ctx), e.name, args, named, (f, a) => this.applySync(f, a, ctx))
+          : callBuiltin(e.name, args, named, (f, a) => this.applySync(f, a, ctx));
+        if (r instanceof Promise) throw new BatonError('runtime', `${e.name}() cannot run here`);
+        return r;
+      }
+      default: throw new BatonError('runtime', `cannot evaluate ${e.k} here`);
+    }
+  }
+
+  /** Policy conditions and other effect-free contexts: evaluates `e` synchronously. */
+  evalCondition(e: ExprIR, scope: Scope, program: ProgramIR): Value {
+    if (!isPure(e)) throw new BatonError('runtime', 'a policy condition cannot call tools, agents or models');
+    return this.evalPure(e, scope, { branch: new Branch('policy', new AbortController().signal), frames: [], program, file: program.source });
+  }
+
+  private applySync(f: Value, args: Value[], ctx: Ctx): Value {
+    if (!(f instanceof Closure)) throw new BatonError('runtime', `expected a function (a lambda such as x => x.name), got ${typeName(f)}`);
+    if ('stmts' in f.body || !isPure(f.body)) throw new BatonError('runtime', 'this lambda cannot run here');
+    const s = new Scope(f.env as Scope);
+    f.params.forEach((p, i) => s.define(p, args[i] ?? null));
+    return this.evalPure(f.body, s, ctx);
+  }
+
+  private async apply(f: Value, args: Value[], ctx: Ctx): Promise<Value> {
+    if (f instanceof Ref && f.kind === 'function') return this.callFunction(f.name, args, {}, undefined, ctx, undefined);
+    if (!(f instanceof Closure)) throw new BatonError('runtime', `expected a function (a lambda such as x => x.name), got ${typeName(f)}`);
+    const s = new Scope(f.env as Scope);
+    f.params.forEach((p, i) => s.define(p, args[i] ?? null));
+    if (!('stmts' in f.body)) return this.eval(f.body, s, ctx);
+    try {
+      const flow = await this.execBlock(f.body, s, ctx);
+      return flow && (flow.k === 'return' || flow.k === 'value') ? flow.v : null;
+    } catch (err) {
+      if (err instanceof ReturnSignal) return err.v;
+      throw err;
+    }
+  }
+
+  private async call(e: Extract<ExprIR, { k: 'call' }>, scope: Scope, ctx: Ctx, expected?: TypeIR): Promise<Value> {
+    const args: Value[] = [];
+    for (const x of e.args) args.push(await this.eval(x, scope, ctx));
+    const named: Rec = {};
+    for (const [k, x] of e.named) named[k] = await this.eval(x, scope, ctx);
+    const info = (): CallInfo => ({ branch: ctx.branch, loc: e.loc, frames: ctx.frames, file: ctx.file, agent: this.agent, program: ctx.program, expected });
+    switch (e.kind) {
+      case 'builtin':
+        if (e.effect) return this.host.effect(e.name, args, named, info());
+        return callBuiltin(e.name, args, named, (f, a) => this.apply(f, a, ctx));
+      case 'method': {
+        const target = await this.eval(e.target!, scope, ctx);
+        if (isRecord(target) && target[e.name] instanceof Closure) return this.apply(target[e.name], args, ctx);
+        return callMethod(target, e.name, args, named, (f, a) => this.apply(f, a, ctx));
+      }
+      case 'function': return this.callFunction(e.name, args, named, e.uri, ctx, e.loc);
+      case 'tool': {
+        if (e.mcp) return this.host.mcpTool(e.mcp.server, e.mcp.tool, bindArgs(this.findTool(e.name, e.uri, ctx)?.params, args, named, e.name), info());
+        return this.host.tool(e.name, bindArgs(this.findTool(e.name, e.uri, ctx)?.params, args, named, e.name), info());
+      }
+      case 'agent': return this.host.agent(e.name, args, named, e.uri, info());
+      case 'llm': return this.host.llm(e.name, args, named, info());
+      case 'semantic': return this.host.semantic(e.name, args, named, info());
+      case 'value': {
+        const f = await this.eval(e.target!, scope, ctx);
+        if (f instanceof Ref) {
+          if (f.kind === 'tool') return this.host.tool(f.name, bindArgs(this.findTool(f.name, undefined, ctx)?.params, args, named, f.name), info());
+          if (f.kind === 'agent') return this.host.agent(f.name, args, named, undefined, info());
+        }
+        return this.apply(f, args, ctx);
+      }
+    }
+  }
+
+  private findTool(name: string, uri: string | undefined, ctx: Ctx) {
+    const p = uri ? this.host.program(uri) ?? ctx.program : ctx.program;
+    return this.agent.tools.find((t) => t.name === name) ?? p.tools.find((t) => t.name === name);
+  }
+
+  private async callFunction(name: string, args: Value[], named: Rec, uri: string | undefined, ctx: Ctx, loc: Loc | undefined): Promise<Value> {
+    let program = ctx.program;
+    let fn: FunctionIR | undefined = program === this.hostProgram(ctx) ? this.agent.functions.find((f) => f.name === name) : undefined;
+    if (!fn && uri) { program = this.host.program(uri) ?? program; }
+    fn ??= program.functions.find((f) => f.name === name) ?? this.agent.functions.find((f) => f.name === name);
+    if (!fn) throw new BatonError('runtime', `function '${name}' not found`);
+    if (ctx.frames.length > 200) throw new BatonError('runtime', `recursion too deep in function '${name}'`);
+    const scope = new Scope();
+    const inner: Ctx = { ...ctx, program, file: program.source, frames: [`function ${name}`, ...ctx.frames] };
+    await this.bindParams(fn.params, args, named, scope, inner, name);
+    try {
+      const flow = await this.execBlock(fn.body, scope, inner);
+      return flow && (flow.k === 'return' || flow.k === 'value') ? flow.v : null;
+    } catch (err) {
+      if (err instanceof ReturnSignal) return err.v;
+      if (loc && isBatonError(err) && !err.options.frames?.length) throw this.located(err, loc, ctx);
+      throw err;
+    }
+  }
+
+  private hostProgram(ctx: Ctx): ProgramIR { return ctx.program; }
+
+  private async bindParams(params: ParamIR[], args: Value[], named: Rec, scope: Scope, ctx: Ctx, what: string): Promise<void> {
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i];
+      let v: Value | undefined = i < args.length ? args[i] : named[p.name];
+      if (v === undefined) v = p.default ? await this.eval(p.default, scope, ctx) : null;
+      if (v === null && !p.default && !(p.name in named) && i >= args.length && !(p.type && 'optional' in p.type && p.type.optional)) {
+        throw new BatonError('runtime', `${what}() is missing its argument '${p.name}'`);
+      }
+      scope.define(p.name, v);
+    }
+  }
+}
+
+/** Positional and named arguments of a tool call as one record, by the declared parameter names. */
+export function bindArgs(params: ParamIR[] | undefined, args: Value[], named: Rec, tool: string): Rec {
+  const out: Rec = {};
+  if (!params) {
+    if (args.length) throw new BatonError('runtime', `tool '${tool}' takes named arguments only`);
+    return { ...named };
+  }
+  args.forEach((a, i) => {
+    if (i >= params.length) throw new BatonError('runtime', `tool '${tool}' takes ${params.length} arguments, got ${args.length}`);
+    out[params[i].name] = a;
+  });
+  for (const [k, v] of Object.entries(named)) out[k] = v;
+  return out;
+}
+
+const CATCH_CLASSES: Record<string, string[]> = {
+  ToolError: ['tool-error', 'tool-timeout', 'circuit-open', 'mcp-error', 'path-escape', 'protected-path'],
+  PolicyDenied: ['policy-denied', 'approval-denied'],
+  PolicyError: ['policy-denied', 'approval-denied'],
+  ModelError: ['provider-error', 'model-output'],
+  TimeoutError: ['tool-timeout'],
+  RuntimeError: ['runtime', 'agent-error'],
+};
+
+/** Cancellation and budget exhaustion end the run; `catch` sees everything else. */
+function catches(type: string | undefined, e: BatonError): boolean {
+  if (e.code === 'cancelled' || e.code === 'budget-exhausted' || e.code === 'journal' || e.code === 'in-doubt' || e.code === 'mcp-pin-mismatch') return false;
+  if (!type || type === 'Error' || type === 'Exception' || type === 'Any') return true;
+  const codes = CATCH_CLASSES[type];
+  return codes ? codes.includes(e.code) : true;
+}
+
+function errorRecord(e: BatonError): Rec {
+  return { message: e.message, code: e.code, ...(e.where ? { where: e.where } : {}) };
+}
+
+export { ErrorValue };

@@ -1,0 +1,69 @@
+/**
+ * What a previous execution of the run recorded, by effect key: the kernel answers effects from
+ * here before doing anything live (resume, replay, the replayed prefix of a fork).
+ */
+import type { JournalRecord } from '../journal/records';
+
+type R<T extends JournalRecord['type']> = Extract<JournalRecord, { type: T }>;
+
+export interface KeyRecords {
+  model?: R<'ReasoningComplete'>;
+  started?: R<'ToolStarted'>;
+  finished?: R<'ToolFinished'>;
+  denied?: R<'ToolDenied'>;
+  decided?: R<'ApprovalDecided'>;
+  effect?: R<'EffectRecorded'>;
+  child?: R<'ChildFinished'>;
+  observations?: R<'ObservationsCollected'>;
+}
+
+export class ReplayIndex {
+  private readonly byKey = new Map<string, KeyRecords>();
+  /** Tools a human allowed "for this run" before the crash. */
+  readonly runGrants = new Set<string>();
+  /** Highest StatementReached step journaled per branch (not journaled again on resume). */
+  readonly steps = new Map<string, number>();
+  /** MCP pins journaled at the first start. */
+  readonly pins = new Map<string, Array<{ name: string; hash: string }>>();
+  /** Set when a fork's live part diverged: the index answers nothing more. */
+  diverged = false;
+
+  constructor(records: readonly JournalRecord[], readonly limitSeq = Infinity) {
+    for (const r of records) {
+      if (r.seq >= limitSeq) break;
+      switch (r.type) {
+        case 'ReasoningComplete': this.slot(r.key).model = r; break;
+        case 'ToolStarted': this.slot(r.key).started = r; break;
+        case 'ToolFinished': this.slot(r.key).finished = r; break;
+        case 'ToolDenied': this.slot(r.key).denied = r; break;
+        case 'ApprovalDecided':
+          this.slot(r.key).decided = r;
+          if (r.answer.kind === 'allow_run' || r.answer.kind === 'always_allow') this.runGrants.add(r.tool);
+          break;
+        case 'EffectRecorded': this.slot(r.key).effect = r; break;
+        case 'ChildFinished': this.slot(r.key).child = r; break;
+        case 'ObservationsCollected': this.slot(r.key).observations = r; break;
+        case 'StatementReached': this.steps.set(r.branch, Math.max(this.steps.get(r.branch) ?? 0, r.step)); break;
+        case 'McpPinned': this.pins.set(r.server, r.tools); break;
+        default: break;
+      }
+    }
+  }
+
+  get(key: string): KeyRecords | undefined {
+    return this.diverged ? undefined : this.byKey.get(key);
+  }
+
+  /** Effects started and never finished: run again only if idempotent, else ask a human. */
+  inDoubt(): string[] {
+    const out: string[] = [];
+    for (const [k, v] of this.byKey) if (v.started && !v.finished) out.push(k);
+    return out;
+  }
+
+  private slot(key: string): KeyRecords {
+    let s = this.byKey.get(key);
+    if (!s) { s = {}; this.byKey.set(key, s); }
+    return s;
+  }
+}

@@ -1,0 +1,288 @@
+/**
+ * Runs: start, resume, replay and fork — the same execution with a different journal source.
+ *
+ * - start: a new run id and journal; everything live.
+ * - resume: the run's own journal answers every effect it recorded; the rest goes live, appended
+ *   to the same journal (the torn tail of a crash is cut first). In-doubt effects: see kernel.
+ * - replay: the journal answers everything, offline; nothing is written; reaching an effect the
+ *   journal does not have is an error.
+ * - fork: a new run whose journal source is the old run's records before `--at SEQ`; changed inputs
+ *   are allowed; the first effect that differs, or the first past SEQ, goes live.
+ * The source text is stored in the Started record, so none of these depends on the file on disk.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Json } from '../ir/schema';
+import type { JournalRecord, JournalWriter, TerminationReason, Usage } from '../journal/records';
+import type { ApprovalProvider } from '../approvals/approval';
+import type { InferenceProvider } from '../providers/provider';
+import type { EventSink, PauseHook } from '../kernel/events';
+import { BatonError, asBatonError } from '../errors';
+import { ApprovalStore } from '../approvals/store';
+import { Kernel } from '../kernel/kernel';
+import { ReplayIndex } from '../kernel/replay-index';
+import { NULL_SINK } from '../kernel/events';
+import { FileJournal, MemoryJournal } from '../journal/writer';
+import { readJournal } from '../journal/reader';
+import { loadOrCreateKey } from '../journal/keys';
+import { McpManager } from '../tools/mcp';
+import { Branch } from '../interp/host';
+import { ErrorValue, fromJson, Rec, toJson } from '../interp/values';
+import { AgentExecution } from './agent-host';
+import { agentConfig } from './agent-config';
+import { coerceInputs, loadProgram, pickAgent } from './load';
+import { ToolResolver } from './tool-resolver';
+
+export interface RunRequest {
+  /** Workspace root: file tools are confined to it; journals live in `<root>/.baton/runs/`. */
+  root: string;
+  /** The agent file (absolute, or relative to the current directory). */
+  file: string;
+  agent?: string;
+  inputs: Record<string, Json>;
+  provider: InferenceProvider;
+  /** What the Started record says about the provider (never a key). */
+  providerInfo: { id: string; model?: string; baseUrl?: string };
+  approvals: ApprovalProvider;
+  sink?: EventSink;
+  pause?: PauseHook;
+  signal?: AbortSignal;
+  /** `memory`: no file, no fsync (tests, benchmarks, the debugger's offline replays). */
+  journal?: 'file' | 'memory';
+  /** Where the signing key lives (default: the user's home). */
+  home?: string;
+  /** Resolves `vault://` references (MCP env); values are registered as secrets. */
+  vault?: (ref: string) => string | undefined;
+  /** Time limit of one model request (default: the provider's own, e.g. OpenAIProvider's `timeoutMs`). */
+  modelTimeoutMs?: number;
+  /** Jitter source for retries (tests make it deterministic). */
+  random?: () => number;
+  /** Called with the run id before anything runs (the CLI prints it first). */
+  onStart?: (runId: string) => void;
+}
+
+export interface RunOutcome {
+  runId: string;
+  reason: TerminationReason;
+  result?: Json;
+  error?: BatonError;
+  usage: Usage;
+  journalPath?: string;
+  journal: JournalWriter;
+  exitCode: number;
+}
+
+export const EXIT_CODES: Record<TerminationReason, number> = {
+  Completed: 0, Error: 1, PolicyDenial: 3, MaxIterations: 4, MaxTokens: 4, Timeout: 4, Cancelled: 130,
+};
+
+export function runsDir(root: string): string { return path.join(root, '.baton', 'runs'); }
+
+export function newRunId(): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}-${crypto.randomBytes(3).toString('hex')}`;
+}
+
+export function journalPathOf(root: string, runId: string): string {
+  if (!/^[\w.-]+$/.test(runId)) throw new BatonError('usage', `'${runId}' is not a run id`);
+  return path.join(runsDir(root), `${runId}.jsonl`);
+}
+
+type Mode = 'live' | 'resume' | 'replay' | 'fork';
+
+interface Plan {
+  mode: Mode;
+  runId: string;
+  source: string;
+  displayName: string;
+  agent?: string;
+  inputs: Record<string, Json>;
+  replay?: ReplayIndex;
+  journal: JournalWriter;
+  journalPath?: string;
+  started: boolean;
+  forkOf?: { run: string; at: number };
+}
+
+export async function startRun(req: RunRequest): Promise<RunOutcome> {
+  const source = readSource(req.file);
+  const runId = newRunId();
+  const displayName = displayPath(req.root, req.file);
+  const { journal, journalPath } = openJournal(req, runId);
+  return execute(req, { mode: 'live', runId, source, displayName, agent: req.agent, inputs: req.inputs, journal, journalPath, started: false });
+}
+
+/** Finishes an interrupted run: recorded effects are answered from its journal. */
+export async function resumeRun(runId: string, req: Omit<RunRequest, 'file' | 'inputs' | 'agent'>): Promise<RunOutcome> {
+  const file = journalPathOf(req.root, runId);
+  const old = readExisting(file, runId);
+  const started = startedOf(old, runId);
+  if (old.some((r) => r.type === 'Terminated')) {
+    throw new BatonError('usage', `run ${runId} already finished (${(old.find((r) => r.type === 'Terminated') as Extract<JournalRecord, { type: 'Terminated' }>).reason}); use 'baton replay ${runId}' to see it again or 'baton fork ${runId} --at SEQ' to branch off`);
+  }
+  const key = loadOrCreateKey(req.home);
+  const journal = req.journal === 'memory' ? new MemoryJournal(runId, { signer: key }) : FileJournal.openExisting(file, key);
+  const replay = new ReplayIndex(old);
+  return execute({ ...req, file: started.file, inputs: started.inputs }, {
+    mode: 'resume', runId, source: started.source, displayName: started.file, agent: started.agent, inputs: started.inputs, replay, journal, journalPath: file, started: true,
+  });
+}
+
+/** Re-executes a run offline from its journal: no model, no tool; nothing written. */
+export async function replayRun(runId: string, req: Omit<RunRequest, 'file' | 'inputs' | 'agent'>): Promise<RunOutcome> {
+  const old = readExisting(journalPathOf(req.root, runId), runId);
+  const started = startedOf(old, runId);
+  return execute({ ...req, file: started.file, inputs: started.inputs }, {
+    mode: 'replay', runId, source: started.source, displayName: started.file, agent: started.agent, inputs: started.inputs,
+    replay: new ReplayIndex(old), journal: new MemoryJournal(runId), started: true,
+  });
+}
+
+/** A new run that replays `runId` up to (not including) record `at`, then goes live. */
+export async function forkRun(runId: string, at: number, inputs: Record<string, Json>, req: Omit<RunRequest, 'file' | 'inputs' | 'agent'>): Promise<RunOutcome> {
+  const old = readExisting(journalPathOf(req.root, runId), runId);
+  const started = startedOf(old, runId);
+  if (!Number.isInteger(at) || at < 1 || at > old.length) throw new BatonError('usage', `--at must be a record sequence between 1 and ${old.length}`);
+  const newId = newRunId();
+  const { journal, journalPath } = openJournal(req, newId);
+  return execute({ ...req, file: started.file, inputs: { ...started.inputs, ...inputs } }, {
+    mode: 'fork', runId: newId, source: started.source, displayName: started.file, agent: started.agent, inputs: { ...started.inputs, ...inputs },
+    replay: new ReplayIndex(old, at), journal, journalPath, started: false, forkOf: { run: runId, at },
+  });
+}
+
+function readSource(file: string): string {
+  try { return fs.readFileSync(file, 'utf8'); } catch (e) {
+    throw new BatonError('usage', `cannot read '${file}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+}
+
+function displayPath(root: string, file: string): string {
+  const rel = path.relative(root, path.resolve(file));
+  return rel.startsWith('..') || path.isAbsolute(rel) ? path.resolve(file) : rel.split(path.sep).join('/');
+}
+
+function openJournal(req: RunRequest | Omit<RunRequest, 'file' | 'inputs' | 'agent'>, runId: string): { journal: JournalWriter; journalPath?: string } {
+  const key = loadOrCreateKey(req.home);
+  if (req.journal === 'memory') return { journal: new MemoryJournal(runId, { signer: key }) };
+  const journalPath = journalPathOf(req.root, runId);
+  return { journal: FileJournal.create(journalPath, runId, key), journalPath };
+}
+
+function readExisting(file: string, runId: string): JournalRecord[] {
+  if (!fs.existsSync(file)) throw new BatonError('usage', `no run '${runId}' (looked for ${file})`);
+  return readJournal(file).records;
+}
+
+function startedOf(records: JournalRecord[], runId: string): Extract<JournalRecord, { type: 'Started' }> {
+  const s = records[0];
+  if (!s || s.type !== 'Started') throw new BatonError('journal', `run ${runId} has no Started record`);
+  return s;
+}
+
+function terminationOf(e: BatonError, timedOut: boolean): TerminationReason {
+  if (e.code === 'cancelled') return timedOut ? 'Timeout' : 'Cancelled';
+  if (e.code === 'budget-exhausted') {
+    const r = (e.options.data as { reason?: TerminationReason } | undefined)?.reason;
+    return r ?? 'MaxTokens';
+  }
+  if (e.code === 'policy-denied' || e.code === 'approval-denied') return 'PolicyDenial';
+  return 'Error';
+}
+
+async function execute(req: RunRequest, plan: Plan): Promise<RunOutcome> {
+  req.onStart?.(plan.runId);
+  const { program, load } = loadProgram(path.resolve(req.root, req.file), plan.source, plan.displayName);
+  const agent = pickAgent(program, plan.agent, plan.displayName);
+  const inputs = coerceInputs(agent, plan.inputs);
+  const config = agentConfig(program, agent);
+  const ac = new AbortController();
+  let timedOut = false;
+  const onOuterAbort = () => ac.abort(req.signal?.reason);
+  req.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  if (req.signal?.aborted) ac.abort();
+  const timer = setTimeout(() => { timedOut = true; ac.abort(new Error('timeout')); }, config.timeoutMs);
+  timer.unref?.();
+
+  const journal = plan.journal;
+  const mcp = program.mcp.length ? new McpManager(program.mcp, {
+    root: req.root,
+    resolveSecret: (ref) => {
+      const v = req.vault?.(ref) ?? vaultFromEnv(ref);
+      if (v === undefined) throw new BatonError('usage', `secret vault://${ref} is not set (set ${vaultEnvName(ref)})`);
+      journal.addSecret(v);
+      return v;
+    },
+  }) : undefined;
+  const kernel = new Kernel({
+    runId: plan.runId, root: req.root, journal, sink: req.sink ?? NULL_SINK, pause: req.pause, signal: ac.signal,
+    mode: plan.mode, replay: plan.replay, provider: req.provider, approvals: req.approvals,
+    store: plan.mode === 'replay' ? undefined : new ApprovalStore(req.root),
+    limits: { toolTimeoutMs: config.toolTimeoutMs, ...(req.modelTimeoutMs !== undefined ? { modelTimeoutMs: req.modelTimeoutMs } : {}), maxTokens: config.maxTokens, retries: config.retries, maxOutputBytes: 256 * 1024 },
+    random: req.random,
+  });
+  const resolver = new ToolResolver(mcp, program.types, async (server) => {
+    const pinned = plan.replay?.pins.get(server);
+    if (pinned) { await mcp!.verifyPins(server, pinned); return; }
+    if (kernel.replayOnly) return;
+    kernel.append({ type: 'McpPinned', server, tools: await mcp!.pins(server) });
+  });
+
+  if (!plan.started) {
+    kernel.append({
+      type: 'Started', run: plan.runId, file: plan.displayName, agent: agent.name, inputs: toJson(inputs as Rec) as { [k: string]: Json },
+      source: plan.source, sourceHash: crypto.createHash('sha256').update(plan.source).digest('hex'),
+      provider: req.providerInfo.id, ...(req.providerInfo.model ? { model: req.providerInfo.model } : {}), ...(req.providerInfo.baseUrl ? { baseUrl: req.providerInfo.baseUrl } : {}),
+      mode: plan.mode, ...(plan.forkOf ? { forkOf: plan.forkOf } : {}), root: req.root, publicKey: loadOrCreateKey(req.home).publicKey,
+    });
+  } else if (plan.mode === 'resume') {
+    kernel.append({ type: 'Resumed', inDoubt: plan.replay?.inDoubt() ?? [] });
+  }
+  kernel.commit();
+
+  const context: Rec = { run_id: plan.runId, agent: agent.name, user: process.env.USER ?? process.env.USERNAME ?? 'unknown', has_human_approval: false, mode: plan.mode };
+  const exec = new AgentExecution({ kernel, resolver, load, context, deadline: Date.now() + config.timeoutMs, model: req.providerInfo.model }, program, agent, inputs as Rec);
+  let reason: TerminationReason = 'Completed';
+  let result: Json | undefined;
+  let error: BatonError | undefined;
+  try {
+    const v = await exec.run(new Branch('main', ac.signal));
+    if (v instanceof ErrorValue) {
+      reason = 'Error';
+      error = new BatonError('agent-error', v.message, { data: toJson(v.data) });
+    } else result = toJson(v);
+  } catch (e) {
+    error = asBatonError(e);
+    if (timedOut && error.code === 'cancelled') error = new BatonError('budget-exhausted', `the run exceeded its timeout (${config.timeoutMs / 1000} s)`, { data: { reason: 'Timeout' } });
+    reason = terminationOf(error, timedOut);
+  } finally {
+    clearTimeout(timer);
+    req.signal?.removeEventListener('abort', onOuterAbort);
+    await mcp?.close().catch(() => undefined);
+  }
+  // An in-doubt effect nobody resolved, or a journal problem: the run is not over — leave it resumable.
+  const unfinished = error && (error.code === 'in-doubt' || (error.code === 'journal' && plan.mode !== 'replay'));
+  if (!unfinished) {
+    kernel.append({
+      type: 'Terminated', reason, ...(result !== undefined ? { result } : {}),
+      ...(error ? { error: { code: error.code, message: error.message, ...(error.where ? { where: error.where } : {}) } } : {}),
+      usage: kernel.usage, steps: 0,
+    });
+  }
+  if (plan.mode !== 'replay') journal.checkpoint(!unfinished);
+  journal.commit();
+  journal.close();
+  return { runId: plan.runId, reason, result, error, usage: kernel.usage, journalPath: plan.journalPath, journal, exitCode: unfinished ? 1 : EXIT_CODES[reason] };
+}
+
+export function vaultEnvName(ref: string): string {
+  return 'BATON_SECRET_' + ref.replace(/[^A-Za-z0-9]/g, '_').toUpperCase();
+}
+
+function vaultFromEnv(ref: string): string | undefined {
+  return process.env[vaultEnvName(ref)];
+}
+
+export { fromJson };

@@ -1,0 +1,110 @@
+/**
+ * Turns a declared tool (ToolIR) or a direct MCP call into what the kernel executes: the
+ * implementation, the capabilities the policy sees, argument validation from the declared
+ * parameter types, idempotency and side effects.
+ */
+import type { Json, ToolIR, TypeIR } from '../ir/schema';
+import type { ResolvedTool } from '../kernel/tool-gate';
+import type { ToolImpl } from '../tools/tool';
+import type { McpManager } from '../tools/mcp';
+import { BUILTIN_TOOLS } from '../dsl/builtins';
+import { toolFromIR } from '../tools/builtin-tools';
+import { validate } from '../interp/types';
+
+export class ToolResolver {
+  private readonly cache = new Map<string, Promise<ResolvedTool>>();
+
+  private readonly pinned = new Map<string, Promise<void>>();
+
+  /** `onServer` runs once per MCP server before its first tool is used (pinning, pin checks). */
+  constructor(
+    private readonly mcp: McpManager | undefined,
+    private readonly types: Record<string, TypeIR>,
+    private readonly onServer: (server: string) => Promise<void> = async () => {},
+  ) {}
+
+  private async mcpImpl(server: string, tool: string): Promise<ToolImpl> {
+    const mcp = this.needMcp();
+    let p = this.pinned.get(server);
+    if (!p) { p = this.onServer(server); this.pinned.set(server, p); }
+    await p;
+    return mcp.tool(server, tool);
+  }
+
+  declared(ir: ToolIR, file: string): Promise<ResolvedTool> {
+    const k = `${file}\0${ir.name}`;
+    let p = this.cache.get(k);
+    if (!p) { p = this.build(ir, file); this.cache.set(k, p); p.catch(() => this.cache.delete(k)); }
+    return p;
+  }
+
+  /** `server.tool(...)` called directly. */
+  mcpTool(server: string, tool: string, file: string): Promise<ResolvedTool> {
+    const k = `mcp\0${server}\0${tool}`;
+    let p = this.cache.get(k);
+    if (!p) {
+      p = (async () => {
+        const impl = await this.mcpImpl(server, tool);
+        return fromImpl(`${server}.${tool}`, impl, [], file, 0);
+      })();
+      this.cache.set(k, p);
+      p.catch(() => this.cache.delete(k));
+    }
+    return p;
+  }
+
+  private needMcp(): McpManager {
+    if (!this.mcp) throw new Error('this file declares no mcp servers');
+    return this.mcp;
+  }
+
+  private async build(ir: ToolIR, file: string): Promise<ResolvedTool> {
+    const b = ir.binding;
+    let impl: ToolImpl;
+    if (b.type === 'mcp') {
+      const inner = await this.mcpImpl(b.server, b.tool);
+      impl = { ...inner, name: ir.name, description: ir.description ?? inner.description };
+    } else {
+      impl = toolFromIR(ir);
+    }
+    const caps = new Set<string>();
+    if (ir.capability) caps.add(ir.capability);
+    if (b.type === 'builtin') for (const c of BUILTIN_TOOLS.get(b.id)?.capabilities ?? []) caps.add(c);
+    const builtin = b.type === 'builtin' ? BUILTIN_TOOLS.get(b.id) : undefined;
+    const sideEffects = builtin ? builtin.sideEffects
+      : b.type === 'command' ? !ir.idempotent
+      : b.type === 'http' ? !['GET', 'HEAD'].includes(b.method.toUpperCase()) && !ir.idempotent
+      : impl.sideEffects;
+    const idempotent = ir.idempotent || (builtin ? !builtin.sideEffects : b.type === 'http' ? !sideEffects : impl.idempotent);
+    const recordType: TypeIR = { t: 'record', fields: ir.params.map((p) => ({ name: p.name, type: p.type ?? { t: 'named', name: 'Any', args: [] }, ...(p.default || (p.type && 'optional' in p.type && p.type.optional) ? { optional: true } : {}) })) };
+    return {
+      name: ir.name,
+      impl,
+      capabilities: [...caps],
+      params: ir.params.map((p) => p.name),
+      approval: ir.approval,
+      idempotent,
+      sideEffects,
+      timeoutMs: ir.timeoutMs,
+      loc: { file, line: ir.loc[0] },
+      validate: (args) => {
+        const known = new Set(ir.params.map((p) => p.name));
+        const extra = Object.keys(args).filter((k) => !known.has(k));
+        if (extra.length && b.type !== 'mcp') return `unknown argument${extra.length > 1 ? 's' : ''} ${extra.map((x) => `'${x}'`).join(', ')} (parameters: ${[...known].join(', ') || 'none'})`;
+        const r = validate(args, recordType, this.types);
+        return r.ok ? undefined : r.message;
+      },
+      secret: ir.settings.secret === true,
+      builtin: b.type === 'builtin' ? b.id : undefined,
+      argv: b.type === 'command' ? b.argv : undefined,
+    };
+  }
+}
+
+function fromImpl(name: string, impl: ToolImpl, caps: string[], file: string, line: number): ResolvedTool {
+  return {
+    name, impl, capabilities: caps, params: Object.keys((impl.parameters.properties as Record<string, Json> | undefined) ?? {}),
+    approval: 'policy', idempotent: impl.idempotent, sideEffects: impl.sideEffects, loc: { file, line },
+    validate: () => undefined,
+  };
+}
