@@ -15,7 +15,8 @@ import type { AgentGate, Kernel } from '../kernel/kernel';
 import type { ResolvedTool } from '../kernel/tool-gate';
 import type { Branch } from '../interp/host';
 import { BatonError } from '../errors';
-import { jsonSchemaOf, validate } from '../interp/types';
+import { validate } from '../interp/types';
+import { outputSchemas, structuredOutput } from './structured';
 import { fitContext } from './context-manager';
 
 export interface LoopOptions {
@@ -59,9 +60,11 @@ export function parseStructured(text: string): { ok: true; value: unknown } | { 
 export async function reasoningLoop(o: LoopOptions): Promise<LoopResult> {
   const byName = new Map(o.tools.map((t) => [toolSchemaName(t.name), t]));
   const schemas = toolSchemas(o.tools);
-  const responseSchema = o.output ? { name: 'answer', schema: jsonSchemaOf(o.output.type, o.output.types) } : undefined;
+  o = { ...o, output: structuredOutput(o.output) };
+  const shapes = o.output ? outputSchemas(o.output) : undefined;
+  const responseSchema = shapes?.responseSchema;
   const messages: ChatMessage[] = [{ role: 'system', content: o.system }, { role: 'user', content: o.goal }];
-  if (responseSchema) messages[0] = { role: 'system', content: `${o.system}\n\nWhen you give your final answer, answer with JSON only, matching this JSON Schema:\n${JSON.stringify(responseSchema.schema)}` };
+  if (shapes) messages[0] = { role: 'system', content: `${o.system}\n\nWhen you give your final answer, answer with JSON only, matching this JSON Schema:\n${JSON.stringify(shapes.schema)}` };
   let repaired = false;
   let denialStreak = 0;
   for (let iteration = 1; iteration <= o.maxIterations; iteration++) {

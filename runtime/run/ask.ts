@@ -4,7 +4,8 @@ import type { ChatMessage } from '../providers/provider';
 import type { Kernel } from '../kernel/kernel';
 import type { Branch } from '../interp/host';
 import { BatonError } from '../errors';
-import { jsonSchemaOf, validate } from '../interp/types';
+import { validate } from '../interp/types';
+import { outputSchemas, structuredOutput } from '../loop/structured';
 import { parseStructured } from '../loop/reasoning-loop';
 
 export interface AskOptions {
@@ -17,8 +18,10 @@ export interface AskOptions {
 }
 
 export async function oneCompletion(kernel: Kernel, branch: Branch, o: AskOptions): Promise<Json> {
-  const responseSchema = o.output ? { name: 'answer', schema: jsonSchemaOf(o.output.type, o.output.types) } : undefined;
-  const system = responseSchema ? `${o.system}\n\nAnswer with JSON only, matching this JSON Schema:\n${JSON.stringify(responseSchema.schema)}` : o.system;
+  o = { ...o, output: structuredOutput(o.output) };
+  const shapes = o.output ? outputSchemas(o.output) : undefined;
+  const responseSchema = shapes?.responseSchema;
+  const system = shapes ? `${o.system}\n\nAnswer with JSON only, matching this JSON Schema:\n${JSON.stringify(shapes.schema)}` : o.system;
   const messages: ChatMessage[] = [{ role: 'system', content: system }, { role: 'user', content: o.prompt }];
   for (let attempt = 0; ; attempt++) {
     const resp = await kernel.model(branch, { model: o.model, messages, ...(responseSchema ? { responseSchema } : {}), ...(o.temperature !== undefined ? { temperature: o.temperature } : {}) }, o.loc);
