@@ -78,8 +78,10 @@ export function analyzeRule(rule: A.Rule, policy: A.PolicyDecl): RuleInfo {
         break;
       }
       add(callee);
+      // One entry per argument, so positions line up with the tool's parameters; `_` where
+      // nothing binds (`_`, `any`, a literal).
       for (const a of p.args) {
-        if (a.value.kind === 'Name' && !ALL_ACTIONS.has(a.value.name) && a.value.name !== '_') info.bound.push(a.value.name);
+        info.bound.push(a.value.kind === 'Name' && !ALL_ACTIONS.has(a.value.name) ? a.value.name : '_');
       }
       break;
     }

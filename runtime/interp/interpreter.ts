@@ -10,6 +10,7 @@
  */
 import type { AgentIR, BlockIR, ExprIR, FunctionIR, Loc, ParamIR, ProgramIR, StmtIR, TypeIR } from '../ir/schema';
 import { BatonError, isBatonError } from '../errors';
+import { BUILTIN_METHODS } from '../dsl/builtins';
 import { callBuiltin, callMethod } from './builtin-functions';
 import { Branch, CallInfo, InterpreterHost } from './host';
 import { binaryOp, compound, index, matchPattern, member, setIndex, setMember, unaryOp } from './ops';
@@ -26,13 +27,34 @@ class LoopSignal { constructor(readonly k: 'break' | 'continue') {} }
 interface Ctx {
   branch: Branch;
   frames: readonly string[];
+  /** The file of each frame (parallel to `frames`). */
+  frameFiles: readonly string[];
   /** The file and program the code being run belongs to (functions of other files run in theirs). */
   program: ProgramIR;
   file: string;
+  /** The declared return type of the agent or function being run: `return reason(...)` answers in it. */
+  returns?: TypeIR;
 }
 
 const IMPURE_CALLS = new Set(['function', 'tool', 'agent', 'llm', 'semantic', 'value']);
 const pureCache = new WeakMap<object, boolean>();
+
+/** Higher-order built-ins: position (function form; one less as a method) and name of their function argument. */
+const FN_ARG: Record<string, [number, string]> = { map: [1, 'fn'], filter: [1, 'fn'], any: [1, 'fn'], all: [1, 'fn'], sort: [1, 'key'], count: [1, 'x'] };
+
+/**
+ * A built-in call whose callee is only known at run time: a method that is not a built-in (a record
+ * field holding a lambda, `ops.double(x)`), or a higher-order built-in given a function value rather
+ * than a lambda literal (`map(xs, f)`). The function may call tools or have a block body, so the
+ * call must take the asynchronous path.
+ */
+function dynamicCallee(e: Extract<ExprIR, { k: 'call' }>): boolean {
+  if (e.kind === 'method' && !BUILTIN_METHODS.has(e.name)) return true;
+  const fa = Object.prototype.hasOwnProperty.call(FN_ARG, e.name) ? FN_ARG[e.name] : undefined;
+  if (!fa) return false;
+  const arg = e.args[e.kind === 'method' ? fa[0] - 1 : fa[0]] ?? e.named.find(([k]) => k === fa[1])?.[1];
+  return arg !== undefined && arg.k !== 'lambda' && arg.k !== 'lit';
+}
 
 /** Whether evaluating `e` can have no effect (no tool/model/agent/function call, no effect built-in). */
 export function isPure(e: ExprIR): boolean {
@@ -48,7 +70,7 @@ export function isPure(e: ExprIR): boolean {
     case 'binary': r = isPure(e.left) && isPure(e.right); break;
     case 'member': r = isPure(e.object); break;
     case 'index': r = isPure(e.object) && isPure(e.index); break;
-    case 'call': r = !IMPURE_CALLS.has(e.kind) && !e.effect && e.args.every(isPure) && e.named.every(([, v]) => isPure(v)) && (!e.target || isPure(e.target)); break;
+    case 'call': r = !IMPURE_CALLS.has(e.kind) && !e.effect && !dynamicCallee(e) && e.args.every(isPure) && e.named.every(([, v]) => isPure(v)) && (!e.target || isPure(e.target)); break;
     case 'if': case 'match': r = false; break;
   }
   pureCache.set(e, r);
@@ -56,13 +78,19 @@ export function isPure(e: ExprIR): boolean {
 }
 
 export class Interpreter {
+  /** The program of the agent's own file (set by runBody). */
+  private home: ProgramIR | undefined;
+
   constructor(private readonly host: InterpreterHost, private readonly agent: AgentIR) {}
 
   /** Runs the agent's body with its inputs bound. Returns the body's value. */
   async runBody(program: ProgramIR, inputs: Rec, branch: Branch): Promise<Value> {
     const scope = new Scope();
-    for (const [k, v] of Object.entries(inputs)) scope.define(k, v);
-    const ctx: Ctx = { branch, frames: [`agent ${this.agent.name}`], program, file: program.source };
+    // The agent's code works on copies: policy conditions read the inputs as given, and code must
+    // not be able to change them (`roles.append("admin")` must not satisfy `allow: x if "admin" in roles`).
+    for (const [k, v] of Object.entries(inputs)) scope.define(k, copyData(v));
+    this.home = program;
+    const ctx: Ctx = { branch, frames: [`agent ${this.agent.name}`], frameFiles: [program.source], program, file: program.source, returns: this.agent.returns };
     if (!this.agent.body) return null;
     try {
       const flow = await this.execBlock(this.agent.body, new Scope(scope), ctx);
@@ -79,10 +107,10 @@ export class Interpreter {
     if (e instanceof ReturnSignal || e instanceof LoopSignal) return e;
     if (isBatonError(e)) {
       if (e.options.loc || e.code === 'cancelled') return e;
-      return new BatonError(e.code, e.message, { ...e.options, loc, file: ctx.file, frames: ctx.frames.map((name) => ({ name, file: ctx.file })) });
+      return new BatonError(e.code, e.message, { ...e.options, loc, file: ctx.file, frames: frameList(ctx) });
     }
     if (e instanceof RangeError) return new BatonError('runtime', 'recursion too deep', { loc, file: ctx.file, cause: e });
-    return new BatonError('runtime', e instanceof Error ? e.message : String(e), { loc, file: ctx.file, cause: e, frames: ctx.frames.map((name) => ({ name, file: ctx.file })) });
+    return new BatonError('runtime', e instanceof Error ? e.message : String(e), { loc, file: ctx.file, cause: e, frames: frameList(ctx) });
   }
 
   // ---- statements ----
@@ -140,7 +168,7 @@ export class Interpreter {
         return undefined;
       }
       case 'try': return this.execTry(s, scope, ctx);
-      case 'return': return { k: 'return', v: s.value ? await this.eval(s.value, scope, ctx) : null };
+      case 'return': return { k: 'return', v: s.value ? await this.eval(s.value, scope, ctx, ctx.returns) : null };
       case 'break': return BREAK;
       case 'continue': return CONTINUE;
       case 'expr': {
@@ -200,10 +228,13 @@ export class Interpreter {
     const onAbort = () => ac.abort(parent.reason);
     parent.addEventListener('abort', onAbort, { once: true });
     const signal = ac.signal;
+    // Branch ids must be unique for every execution of a parallel block (one inside a loop runs many
+    // times): number the block like an effect of the enclosing branch, `main.<n>.<i>`.
+    const block = ctx.branch.effects++;
     let firstError: unknown;
     try {
       const results = await Promise.all(stmts.map(async (st, i) => {
-        const branch = new Branch(`${ctx.branch.id}.${i}`, signal);
+        const branch = new Branch(`${ctx.branch.id}.${block}.${i}`, signal);
         try {
           return await this.exec(st, scope, { ...ctx, branch });
         } catch (e) {
@@ -306,14 +337,14 @@ export class Interpreter {
         const v = scope.lookup(e.name);
         if (v !== undefined) return v;
         if (scope.has(e.name)) return null;
-        if (e.name === 'context') return this.host.context;
+        if (e.name === 'context') return this.runContext();
         if (e.name === 'None') return null;
         throw new BatonError('runtime', `'${e.name}' has no value here`);
       }
       case 'global': {
         const v = scope.lookup(e.name);
         if (v !== undefined) return v;
-        if (e.name === 'context') return this.host.context;
+        if (e.name === 'context') return this.runContext();
         if (e.name === 'None') return null;
         return new Ref(e.kind, e.name);
       }
@@ -335,8 +366,10 @@ export class Interpreter {
         const args = e.args.map((x) => this.evalPure(x, scope, ctx));
         const named: Rec = {};
         for (const [k, x] of e.named) named[k] = this.evalPure(x, scope, ctx);
+        const target = e.kind === 'method' ? this.evalPure(e.target!, scope, ctx) : null;
+        if (isRecord(target) && target[e.name] instanceof Closure) return this.applySync(target[e.name], args, ctx);
         const r = e.kind === 'method'
-          ? callMethod(this.evalPure(e.target!, scope, ctx), e.name, args, named, (f, a) => this.applySync(f, a, ctx))
+          ? callMethod(target, e.name, args, named, (f, a) => this.applySync(f, a, ctx))
           : callBuiltin(e.name, args, named, (f, a) => this.applySync(f, a, ctx));
         if (r instanceof Promise) throw new BatonError('runtime', `${e.name}() cannot run here`);
         return r;
@@ -345,10 +378,18 @@ export class Interpreter {
     }
   }
 
+  /**
+   * `context` as the agent's code sees it: a read-only copy. Policy conditions trust the run context
+   * (`allow: x if context.user == "ops"`), so code must not be able to change it.
+   */
+  private runContext(): Rec {
+    return Object.freeze({ ...this.host.context });
+  }
+
   /** Policy conditions and other effect-free contexts: evaluates `e` synchronously. */
   evalCondition(e: ExprIR, scope: Scope, program: ProgramIR): Value {
     if (!isPure(e)) throw new BatonError('runtime', 'a policy condition cannot call tools, agents or models');
-    return this.evalPure(e, scope, { branch: new Branch('policy', new AbortController().signal), frames: [], program, file: program.source });
+    return this.evalPure(e, scope, { branch: new Branch('policy', new AbortController().signal), frames: [], frameFiles: [], program, file: program.source });
   }
 
   private applySync(f: Value, args: Value[], ctx: Ctx): Value {
@@ -359,11 +400,18 @@ export class Interpreter {
     return this.evalPure(f.body, s, ctx);
   }
 
+  /** Calls a function value: synchronously if it is a lambda with a pure expression body. */
+  private applyAny(f: Value, args: Value[], ctx: Ctx): Value | Promise<Value> {
+    if (f instanceof Closure && !('stmts' in f.body) && isPure(f.body)) return this.applySync(f, args, ctx);
+    return this.apply(f, args, ctx);
+  }
+
   private async apply(f: Value, args: Value[], ctx: Ctx): Promise<Value> {
     if (f instanceof Ref && f.kind === 'function') return this.callFunction(f.name, args, {}, undefined, ctx, undefined);
     if (!(f instanceof Closure)) throw new BatonError('runtime', `expected a function (a lambda such as x => x.name), got ${typeName(f)}`);
     const s = new Scope(f.env as Scope);
     f.params.forEach((p, i) => s.define(p, args[i] ?? null));
+    if (ctx.returns) ctx = { ...ctx, returns: undefined };
     if (!('stmts' in f.body)) return this.eval(f.body, s, ctx);
     try {
       const flow = await this.execBlock(f.body, s, ctx);
@@ -383,11 +431,11 @@ export class Interpreter {
     switch (e.kind) {
       case 'builtin':
         if (e.effect) return this.host.effect(e.name, args, named, info());
-        return callBuiltin(e.name, args, named, (f, a) => this.apply(f, a, ctx));
+        return callBuiltin(e.name, args, named, (f, a) => this.applyAny(f, a, ctx));
       case 'method': {
         const target = await this.eval(e.target!, scope, ctx);
         if (isRecord(target) && target[e.name] instanceof Closure) return this.apply(target[e.name], args, ctx);
-        return callMethod(target, e.name, args, named, (f, a) => this.apply(f, a, ctx));
+        return callMethod(target, e.name, args, named, (f, a) => this.applyAny(f, a, ctx));
       }
       case 'function': return this.callFunction(e.name, args, named, e.uri, ctx, e.loc);
       case 'tool': {
@@ -415,13 +463,15 @@ export class Interpreter {
 
   private async callFunction(name: string, args: Value[], named: Rec, uri: string | undefined, ctx: Ctx, loc: Loc | undefined): Promise<Value> {
     let program = ctx.program;
-    let fn: FunctionIR | undefined = program === this.hostProgram(ctx) ? this.agent.functions.find((f) => f.name === name) : undefined;
+    // The agent's own functions are visible from the agent's file only: a function of another file
+    // calling `helper()` means that file's `helper`.
+    let fn: FunctionIR | undefined = program === this.home ? this.agent.functions.find((f) => f.name === name) : undefined;
     if (!fn && uri) { program = this.host.program(uri) ?? program; }
     fn ??= program.functions.find((f) => f.name === name) ?? this.agent.functions.find((f) => f.name === name);
     if (!fn) throw new BatonError('runtime', `function '${name}' not found`);
     if (ctx.frames.length > 200) throw new BatonError('runtime', `recursion too deep in function '${name}'`);
     const scope = new Scope();
-    const inner: Ctx = { ...ctx, program, file: program.source, frames: [`function ${name}`, ...ctx.frames] };
+    const inner: Ctx = { ...ctx, program, file: program.source, frames: [`function ${name}`, ...ctx.frames], frameFiles: [program.source, ...ctx.frameFiles], returns: fn.returns };
     await this.bindParams(fn.params, args, named, scope, inner, name);
     try {
       const flow = await this.execBlock(fn.body, scope, inner);
@@ -432,8 +482,6 @@ export class Interpreter {
       throw err;
     }
   }
-
-  private hostProgram(ctx: Ctx): ProgramIR { return ctx.program; }
 
   private async bindParams(params: ParamIR[], args: Value[], named: Rec, scope: Scope, ctx: Ctx, what: string): Promise<void> {
     for (let i = 0; i < params.length; i++) {
@@ -446,6 +494,21 @@ export class Interpreter {
       scope.define(p.name, v);
     }
   }
+}
+
+function frameList(ctx: Ctx): Array<{ name: string; file: string }> {
+  return ctx.frames.map((name, i) => ({ name, file: ctx.frameFiles[i] ?? ctx.file }));
+}
+
+/** A copy of lists and records (deeply); other values are immutable or opaque and stay as they are. */
+function copyData(v: Value): Value {
+  if (Array.isArray(v)) return v.map(copyData);
+  if (isRecord(v)) {
+    const out: Rec = {};
+    for (const k of Object.keys(v)) out[k] = copyData(v[k]);
+    return out;
+  }
+  return v;
 }
 
 /** Positional and named arguments of a tool call as one record, by the declared parameter names. */

@@ -103,13 +103,18 @@ export function index(obj: Value, i: Value): Value {
   return fail(`cannot index a ${typeName(obj)}`);
 }
 
+function writable(obj: Value, what: string): void {
+  if (Object.isFrozen(obj)) fail(`cannot change ${what}: the run context is read-only`);
+}
+
 export function setMember(obj: Value, name: string, v: Value): void {
-  if (isRecord(obj)) { obj[name] = v; return; }
+  if (isRecord(obj)) { writable(obj, `'.${name}'`); obj[name] = v; return; }
   fail(`cannot set '.${name}' on a ${typeName(obj)}`);
 }
 
 export function setIndex(obj: Value, i: Value, v: Value): void {
   if (Array.isArray(obj)) {
+    writable(obj, `element ${show(i)}`);
     if (typeof i !== 'number' || !Number.isInteger(i)) fail(`a list index must be an int, got ${typeName(i)}`);
     const k = (i as number) < 0 ? obj.length + (i as number) : (i as number);
     if (k < 0 || k >= obj.length) fail(`index ${i} out of range for a list of length ${obj.length}`);
@@ -118,6 +123,7 @@ export function setIndex(obj: Value, i: Value, v: Value): void {
   }
   if (isRecord(obj)) {
     if (typeof i !== 'string') fail(`a record key must be a String, got ${typeName(i)}`);
+    writable(obj, `'${i}'`);
     obj[i as string] = v;
     return;
   }

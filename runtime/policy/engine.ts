@@ -2,7 +2,8 @@
  * The policy engine: LANGUAGE.md §4, compiled once per run (per agent). For one action
  * `{tool, capabilities, args}` the decision is, first that applies:
  *   1. a `deny` whose condition holds → deny; if the condition reads `context.has_human_approval`
- *      and no human has approved yet → ask (a human's yes re-evaluates with the approval);
+ *      and no human has approved yet → ask (a human's yes re-evaluates with the approval) — unless
+ *      another deny holds regardless, which wins without asking anyone;
  *   2. not yet approved, and the tool says `approval = "always"` or a `require: approval(...)` rule
  *      matches → ask;
  *   3. an `allow` whose condition holds → allow;
@@ -57,32 +58,38 @@ export class PolicyEngine {
 
   get strict(): boolean { return this.mode === 'strict'; }
 
+  /**
+   * Whether the rule's condition holds for the action: true / false, or — when the condition cannot be
+   * evaluated — the reason as a string if `failClosed` (the caller treats it as holding), else false.
+   */
+  private holds(r: PolicyRule, a: Action, ctx: { inputs: Rec; context: Rec }, approved: boolean, failClosed: boolean): boolean | string {
+    if (!r.rule.condition) return true;
+    const b: Rec = { ...ctx.inputs, args: a.args, context: { ...ctx.context, has_human_approval: approved } };
+    r.rule.pattern.bind.forEach((name, i) => {
+      if (name !== '_' && !ALL_ACTIONS.has(name)) b[name] = a.args[a.params[i]] ?? null;
+    });
+    try {
+      return truthy(this.evaluate(r.rule, b));
+    } catch (e) {
+      return failClosed ? `its condition could not be evaluated (${(e as Error).message})` : false;
+    }
+  }
+
   decide(a: Action, ctx: { inputs: Rec; context: Rec; humanApproved: boolean }): Decision {
     const ix = this.index(a);
-    const bindingsFor = (r: PolicyRule, approved: boolean): Rec => {
-      const b: Rec = { ...ctx.inputs, args: a.args, context: { ...ctx.context, has_human_approval: approved } };
-      r.rule.pattern.bind.forEach((name, i) => {
-        if (name !== '_' && !ALL_ACTIONS.has(name)) b[name] = a.args[a.params[i]] ?? null;
-      });
-      return b;
-    };
-    const holds = (r: PolicyRule, approved: boolean, failClosed: boolean): boolean | string => {
-      if (!r.rule.condition) return true;
-      try {
-        return truthy(this.evaluate(r.rule, bindingsFor(r, approved)));
-      } catch (e) {
-        return failClosed ? `its condition could not be evaluated (${(e as Error).message})` : false;
-      }
-    };
+    const holds = (r: PolicyRule, approved: boolean, failClosed: boolean) => this.holds(r, a, ctx, approved, failClosed);
+    // A deny a human can lift asks — unless another deny holds anyway (then asking would be in vain).
+    let liftable: PolicyRule | undefined;
     for (const r of ix.deny) {
       const h = holds(r, ctx.humanApproved, true);
       if (h === false) continue;
       if (r.rule.asksHuman && !ctx.humanApproved) {
         // Would the deny still hold with a human's approval? If not, a human can lift it.
-        if (holds(r, true, true) === false) return { verdict: 'ask', rule: ref(r), reason: `denied unless a human approves (${ruleText(r)})` };
+        if (holds(r, true, true) === false) { liftable ??= r; continue; }
       }
       return { verdict: 'deny', rule: ref(r), reason: typeof h === 'string' ? `denied: ${h}` : `denied by ${ruleText(r)}` };
     }
+    if (liftable) return { verdict: 'ask', rule: ref(liftable), reason: `denied unless a human approves (${ruleText(liftable)})` };
     if (!ctx.humanApproved) {
       if (a.approval === 'always') {
         return { verdict: 'ask', rule: { policy: `tool ${a.tool}`, verb: 'tool', file: a.toolLoc?.file ?? this.agentFile, line: a.toolLoc?.line ?? 0 }, reason: `tool '${a.tool}' has approval = "always"` };
@@ -101,9 +108,15 @@ export class PolicyEngine {
     return { verdict: 'ask', rule: def, reason: `no rule decides '${a.tool}'` };
   }
 
-  /** `audit:` rules matching the action, with their settings (include_input, include_output, ...). */
-  audits(a: Action): Array<{ rule: RuleRef; settings: { [k: string]: Json } }> {
-    return this.index(a).audit.map((r) => ({ rule: ref(r), settings: r.rule.settings ?? {} }));
+  /**
+   * `audit:` rules matching the action, with their settings (include_input, include_output, ...).
+   * A conditional rule applies only when its condition holds; one that cannot be evaluated (it may
+   * read inputs or context the caller did not pass) audits anyway: better an entry too many.
+   */
+  audits(a: Action, ctx: { inputs: Rec; context: Rec } = { inputs: {}, context: {} }): Array<{ rule: RuleRef; settings: { [k: string]: Json } }> {
+    return this.index(a).audit
+      .filter((r) => this.holds(r, a, ctx, ctx.context.has_human_approval === true, true) !== false)
+      .map((r) => ({ rule: ref(r), settings: r.rule.settings ?? {} }));
   }
 
   /** Settings of `require: { ... }` rules (rate_limiting, max_document_size, approval_expiry, ...). */
