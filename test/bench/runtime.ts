@@ -127,7 +127,7 @@ export async function runtimeBench(opts: BenchOptions): Promise<BenchSection> {
   fs.rmSync(dir, { recursive: true, force: true });
   const metrics: Metric[] = [
     { id: 'loop_step_memory_us', label: 'loop step, memory journal', value: memUs, unit: 'µs', note: `median of ${reps} runs × ${steps} steps` },
-    ...peers.map((p) => ({ id: `peer_${p.name.replace(/\W+/g, '_')}_us`, label: `same workload on ${p.name} ${p.version}`, value: p.perStepUs, unit: 'µs', note: p.note ?? `${(p.perStepUs / memUs).toFixed(1)}× Baton memory mode` })),
+    ...peers.map((p) => ({ id: `peer_${p.name.replace(/\W+/g, '_')}_us`, label: `same workload on ${p.name} ${p.version}`, value: p.perStepUs, unit: 'µs', note: `${(p.perStepUs / memUs).toFixed(1)}× Baton memory mode${p.note ? `; ${p.note}` : ''}` })),
     { id: 'loop_speedup_vs_fastest_peer', label: 'Baton memory mode vs fastest peer', value: fastestPeer / memUs, unit: '×', target: { op: '>=', value: 5 } },
     { id: 'fdatasync_us', label: `append ${bytesPerStep} B + fdatasync (this disk)`, value: syncUs, unit: 'µs', note: 'the bytes one step journals' },
     { id: 'loop_step_durable_us', label: 'loop step, durable journal', value: durUs, unit: 'µs' },
