@@ -56,7 +56,11 @@ export type JournalBody =
   }
   | { type: 'Resumed'; inDoubt: string[] }
   | { type: 'StatementReached'; branch: string; step: number; loc: Loc; frame: string }
-  | { type: 'ModelRequested'; key: string; model: string; messages: number; tools: string[]; cut?: ContextCut }
+  | {
+    type: 'ModelRequested'; key: string; model: string; messages: number; tools: string[]; cut?: ContextCut;
+    /** SHA-256 of the request (model, messages, tools, schema) with secrets redacted: a fork goes live where it differs. */
+    request?: string;
+  }
   | { type: 'ReasoningComplete'; key: string; text: string; toolCalls: Array<{ id: string; name: string; arguments: string }>; usage: Usage; model: string; finishReason: string }
   | { type: 'PolicyEvaluated'; key: string; tool: string; args: Json; capability?: string; verdict: Verdict; rule: RuleRef; reason: string }
   | { type: 'ApprovalRequested'; key: string; tool: string; args: Json; rule: RuleRef; reason: string; inDoubt?: boolean }
@@ -95,5 +99,7 @@ export interface JournalWriter {
   checkpoint(final: boolean): void;
   /** Registers a secret value: from now on it is replaced by `[secret]` wherever it appears. */
   addSecret(value: string): void;
+  /** A text with every registered secret replaced by `[secret]` (as a record would be written). */
+  redact?(text: string): string;
   close(): void;
 }

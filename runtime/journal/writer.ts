@@ -188,6 +188,10 @@ export abstract class JournalCore implements JournalWriter {
     this.secrets.add(value);
   }
 
+  redact(text: string): string {
+    return this.secrets.any ? this.secrets.str(text) : text;
+  }
+
   checkpoint(final: boolean): void {
     if (!this.signer) return;
     const head = this.prev;
@@ -243,6 +247,45 @@ function ensureDir(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
+/** Lock files this process holds (`<journal>.lock`, holding the writer's pid). */
+const heldLocks = new Set<string>();
+
+function pidAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/**
+ * Takes `<file>.lock` for this process, or throws a `journal` error naming the process that has it.
+ * A lock whose process is gone (a crash, kill -9) is stale and taken over.
+ */
+function lockJournal(file: string): void {
+  const lock = `${file}.lock`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = fs.openSync(lock, 'wx', 0o600);
+      try { fs.writeSync(fd, String(process.pid)); } finally { fs.closeSync(fd); }
+      heldLocks.add(lock);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(lock, 'lock journal', e);
+    }
+    let pid = NaN;
+    try { pid = Number(fs.readFileSync(lock, 'utf8').trim()); } catch { /* removed meanwhile: try again */ }
+    const mine = pid === process.pid;
+    if (Number.isInteger(pid) && pid > 0 && ((mine && heldLocks.has(lock)) || (!mine && pidAlive(pid)))) {
+      throw new BatonError('journal', `${file}: the run is in use by ${mine ? 'this process' : `process ${pid}`} (it is still running or being resumed); if that process is gone, remove ${lock}`, { file });
+    }
+    try { fs.rmSync(lock); } catch { /* somebody else took it over: try again */ }
+  }
+  throw new BatonError('journal', `${file}: cannot lock the journal (${lock} keeps changing)`, { file });
+}
+
+function unlockJournal(file: string): void {
+  const lock = `${file}.lock`;
+  if (!heldLocks.delete(lock)) return;
+  try { fs.rmSync(lock, { force: true }); } catch { /* gone already */ }
+}
+
 /** A journal file, appended to with group commit. */
 export class FileJournal extends JournalCore {
   private pending = '';
@@ -269,6 +312,12 @@ export class FileJournal extends JournalCore {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new BatonError('journal', `${file}: journal already exists`, { file, cause: e });
       throw ioError(file, 'create journal', e);
     }
+    try {
+      lockJournal(file);
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
     return new FileJournal(file, fd, runId, signer, opts);
   }
 
@@ -279,6 +328,18 @@ export class FileJournal extends JournalCore {
    * a final checkpoint.
    */
   static openExisting(file: string, signer: Signer, opts: JournalOptions = {}): FileJournal {
+    // One writer at a time: two resumes of the same run (or a resume while the run still goes) would
+    // both run its effects and interleave two hash chains.
+    lockJournal(file);
+    try {
+      return FileJournal.openLocked(file, signer, opts);
+    } catch (e) {
+      unlockJournal(file);
+      throw e;
+    }
+  }
+
+  private static openLocked(file: string, signer: Signer, opts: JournalOptions): FileJournal {
     const { records, lines, tornTail } = readJournal(file);
     const started = records[0];
     if (started?.type !== 'Started') throw new BatonError('journal', `${file}: not a journal (no Started record)`, { file });
@@ -330,6 +391,7 @@ export class FileJournal extends JournalCore {
       if (!this.broken) this.commit();
     } finally {
       this.closed = true;
+      unlockJournal(this.path);
       fs.closeSync(this.fd);
     }
   }

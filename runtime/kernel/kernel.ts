@@ -20,6 +20,8 @@ import type { Branch } from '../interp/host';
 import type { Scope } from '../interp/scope';
 import type { Rec } from '../interp/values';
 import { BatonError, asBatonError } from '../errors';
+import { canonicalJson } from '../tools/mcp';
+import { hashLine } from '../journal/writer';
 import { describeAnswer } from '../approvals/approval';
 import { PolicyEngine } from '../policy/engine';
 import { CircuitBreaker } from '../tools/circuit-breaker';
@@ -100,8 +102,60 @@ export class Kernel {
     return rec;
   }
 
+  /**
+   * An effect answered from the journal. A fork copies what it replays into its own journal, so the
+   * fork can itself be replayed, resumed and forked without the run it came from.
+   */
   replayed(rec: JournalRecord | undefined): void {
-    if (rec) this.emit({ kind: 'record', record: rec, replayed: true });
+    if (!rec) return;
+    this.copyToFork(rec);
+    this.emit({ kind: 'record', record: rec, replayed: true });
+  }
+
+  /** In a fork, a replayed record is appended to the fork's own journal (seq, ts and prev are new). */
+  copyToFork(rec: JournalRecord | undefined): void {
+    if (!rec || this.o.mode !== 'fork') return;
+    const { v: _v, seq: _seq, ts: _ts, prev: _prev, ...body } = rec;
+    this.o.journal.append(body as JournalBody);
+  }
+
+  /** Hashes of messages and tool lists, by object: a loop's request grows by a message or two per step. */
+  private readonly partHashes = new WeakMap<object, string>();
+
+  private partHash(part: object): string {
+    let h = this.partHashes.get(part);
+    if (h === undefined) {
+      h = hashLine(this.redacted(part));
+      this.partHashes.set(part, h);
+    }
+    return h;
+  }
+
+  /** Hash chains over message lists, by list: the loop appends to one list, so each step hashes only what is new. */
+  private readonly chains = new WeakMap<object, { n: number; last: unknown; chain: string }>();
+
+  private messagesHash(messages: readonly object[]): string {
+    let st = this.chains.get(messages);
+    if (!st || st.n > messages.length || (st.n > 0 && messages[st.n - 1] !== st.last)) st = { n: 0, last: undefined, chain: '' };
+    let chain = st.chain;
+    for (let i = st.n; i < messages.length; i++) chain = hashLine(`${chain}\n${this.partHash(messages[i])}`);
+    this.chains.set(messages, { n: messages.length, last: messages[messages.length - 1], chain });
+    return chain;
+  }
+
+  /** What a model request asks (model, messages, tools, schema, temperature), secrets redacted. */
+  private requestHash(req: CompletionRequest): string {
+    const head = this.redacted({ model: req.model, schema: req.responseSchema ?? null, temperature: req.temperature ?? null });
+    return hashLine(`${head}\n${req.tools ? this.partHash(req.tools) : '-'}\n${this.messagesHash(req.messages)}`);
+  }
+
+  /** Records of `key` already in this run's own journal (a resume); a fork's come from another run. */
+  inJournal(key: string) { return this.o.mode === 'resume' || this.o.mode === 'replay' ? this.lookup(key) : undefined; }
+
+  /** Canonical JSON of a value with this journal's secrets redacted (what the journal would hold). */
+  private redacted(v: unknown): string {
+    const text = canonicalJson(v);
+    return this.o.journal.redact ? this.o.journal.redact(text) : text;
   }
 
   emit(ev: Parameters<EventSink['emit']>[0]): void {
@@ -115,7 +169,7 @@ export class Kernel {
   /** Refuses live work while replaying a finished run offline. */
   live(what: string, key: string): void {
     if (this.replayOnly) {
-      throw new BatonError('journal', `replay reached ${what} (effect ${key}) that the run never recorded: the run was unfinished, or the agent file changed since`);
+      throw new BatonError('journal', `replay reached ${what} (effect ${key}) that the run never recorded: the run was unfinished, or the agent file changed since`, { data: { unrecorded: key } });
     }
   }
 
@@ -131,8 +185,8 @@ export class Kernel {
 
   statement(branch: Branch, loc: Loc, frames: readonly string[], file: string, scope: Scope): void | Promise<void> {
     const step = ++branch.steps;
-    const replaying = this.replayOnly || (this.o.replay?.steps.get(branch.id) ?? 0) >= step;
-    if (!replaying) this.append({ type: 'StatementReached', branch: branch.id, step, loc, frame: frames[0] ?? '' });
+    const replaying = this.replayOnly || (!this.o.replay?.diverged && (this.o.replay?.steps.get(branch.id) ?? 0) >= step);
+    if (!replaying || this.o.mode === 'fork') this.append({ type: 'StatementReached', branch: branch.id, step, loc, frame: frames[0] ?? '' });
     const hook = this.o.pause?.beforeStatement;
     if (!hook) return;
     const info: StatementInfo = { runId: this.runId, branch: branch.id, step, file, loc, frames, locals: () => scope.snapshot(), replaying };
@@ -148,9 +202,15 @@ export class Kernel {
 
   async model(branch: Branch, req: CompletionRequest, loc?: Loc): Promise<CompletionResponse> {
     const key = branch.nextKey();
+    const recorded = this.lookup(key);
+    // A fork whose changed input changed what is asked goes live here, rather than reuse the old answer.
+    if (this.o.mode === 'fork' && recorded?.model && recorded.requested?.request && recorded.requested.request !== this.requestHash(req)) {
+      this.diverged(key, 'the model request changed');
+    }
     const rec = this.lookup(key)?.model;
     await this.beforeEffect('model', key, req.model, undefined, loc, !!rec);
     if (rec) {
+      this.copyToFork(this.lookup(key)?.requested);
       this.replayed(rec);
       this.addUsage(rec.usage);
       return { text: rec.text, toolCalls: rec.toolCalls, usage: rec.usage, model: rec.model, finishReason: rec.finishReason as CompletionResponse['finishReason'] };
@@ -161,7 +221,7 @@ export class Kernel {
       throw new BatonError('budget-exhausted', `token budget exhausted: ${total} of ${this.o.limits.maxTokens} tokens used`, { data: { reason: 'MaxTokens' } });
     }
     const timeoutMs = req.timeoutMs ?? this.o.limits.modelTimeoutMs;
-    this.append({ type: 'ModelRequested', key, model: req.model, messages: req.messages.length, tools: (req.tools ?? []).map((t) => t.name) });
+    this.append({ type: 'ModelRequested', key, model: req.model, messages: req.messages.length, tools: (req.tools ?? []).map((t) => t.name), request: this.requestHash(req) });
     const resp = await retry(async () => this.o.provider.complete({
       ...req,
       signal: branch.signal,
@@ -209,10 +269,18 @@ export class Kernel {
     if (past && (past.finished || past.denied || past.started || past.decided)) {
       const recorded = past.finished?.tool ?? past.denied?.tool ?? past.started?.tool ?? past.decided?.tool;
       if (recorded !== req.tool.name) this.diverged(key, `recorded a call to '${recorded}', now '${req.tool.name}'`);
+      // A fork whose changed input changed the arguments goes live here (a resume cannot differ).
+      else if (this.o.mode === 'fork' && past.args && this.redacted(past.args.value) !== this.redacted(req.args)) this.diverged(key, `the arguments of '${req.tool.name}' changed`);
     }
     const replay = this.lookup(key);
     await this.beforeEffect('tool', key, req.tool.name, req.args, req.loc, !!replay?.finished || !!replay?.denied);
+    if (replay?.finished?.ok && req.tool.secret && req.tool.idempotent && !this.replayOnly) {
+      // The journal never holds a secret result: a resumed (or forked) run gets it again.
+      this.append({ type: 'RecoveryTriggered', key, what: `secret result of idempotent tool ${req.tool.name} is not journaled: running it again`, attempt: 1, delayMs: 0, error: 'not journaled' });
+      return this.tools.execute(key, req, req.args, 1);
+    }
     if (replay?.finished) {
+      this.copyToFork(replay.started);
       this.replayed(replay.finished);
       const f = replay.finished;
       return f.ok ? { ok: true, value: f.value, replayed: true } : { ok: false, denied: false, error: new BatonError(f.error.code as BatonError['code'], f.error.message, { retryable: f.error.retryable }) };

@@ -7,7 +7,10 @@ import type { JournalRecord } from '../journal/records';
 type R<T extends JournalRecord['type']> = Extract<JournalRecord, { type: T }>;
 
 export interface KeyRecords {
+  requested?: R<'ModelRequested'>;
   model?: R<'ReasoningComplete'>;
+  /** The arguments a tool call was asked with (its first PolicyEvaluated, else its ToolStarted). */
+  args?: { value: unknown };
   started?: R<'ToolStarted'>;
   finished?: R<'ToolFinished'>;
   denied?: R<'ToolDenied'>;
@@ -32,8 +35,10 @@ export class ReplayIndex {
     for (const r of records) {
       if (r.seq >= limitSeq) break;
       switch (r.type) {
+        case 'ModelRequested': this.slot(r.key).requested = r; break;
         case 'ReasoningComplete': this.slot(r.key).model = r; break;
-        case 'ToolStarted': this.slot(r.key).started = r; break;
+        case 'PolicyEvaluated': { const sl = this.slot(r.key); sl.args ??= { value: r.args }; break; }
+        case 'ToolStarted': { const sl = this.slot(r.key); sl.started = r; sl.args ??= { value: r.args }; break; }
         case 'ToolFinished': this.slot(r.key).finished = r; break;
         case 'ToolDenied': this.slot(r.key).denied = r; break;
         case 'ApprovalDecided':

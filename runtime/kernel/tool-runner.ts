@@ -70,6 +70,8 @@ export class ToolRunner {
         onRetry: (attempt, delayMs, e) => this.k.append({ type: 'RecoveryTriggered', key, what: `tool ${tool.name}`, attempt, delayMs: Math.round(delayMs), error: asBatonError(e).message }),
       });
       const ms = Math.round(performance.now() - t0);
+      // A secret result is never journaled — nor where it travels next (observations, model text, the result).
+      if (tool.secret) secretStrings(value, (v) => this.k.o.journal.addSecret(v));
       this.k.append({ type: 'ToolFinished', key, tool: tool.name, ok: true, value: tool.secret ? '[secret]' : value, ms });
       this.audit(key, req, args, value);
       if (tool.sideEffects) this.k.commit();
@@ -155,6 +157,12 @@ export class ToolRunner {
     }
     return this.execute(key, req, answer.kind === 'edit' ? answer.args : started.args as { [k: string]: Json }, started.attempt + 1);
   }
+}
+
+function secretStrings(v: Json, add: (s: string) => void): void {
+  if (typeof v === 'string') add(v);
+  else if (Array.isArray(v)) v.forEach((x) => secretStrings(x, add));
+  else if (v && typeof v === 'object') Object.values(v).forEach((x) => secretStrings(x, add));
 }
 
 function stripBy<T extends object>(a: T): T {

@@ -73,7 +73,8 @@ export async function reasoningLoop(o: LoopOptions): Promise<LoopResult> {
     const fitted = fitContext(messages, o.contextBudget);
     const req: CompletionRequest = { model: o.model, messages: fitted.messages, ...(schemas.length ? { tools: schemas } : {}), ...(o.temperature !== undefined ? { temperature: o.temperature } : {}), ...(responseSchema ? { responseSchema } : {}) };
     const key = `${o.branch.id}#${o.branch.effects}`;
-    if (fitted.cut && !o.kernel.replayOnly) o.kernel.append({ type: 'ContextTrimmed', key, cut: fitted.cut });
+    const journaled = o.kernel.inJournal(key);
+    if (fitted.cut && !o.kernel.replayOnly && !journaled?.requested && !journaled?.model) o.kernel.append({ type: 'ContextTrimmed', key, cut: fitted.cut });
     const resp = await o.kernel.model(o.branch, req, o.loc);
     messages.push({ role: 'assistant', content: resp.text, ...(resp.toolCalls.length ? { toolCalls: resp.toolCalls } : {}) });
 
@@ -104,7 +105,8 @@ export async function reasoningLoop(o: LoopOptions): Promise<LoopResult> {
 
     // Observing.
     for (const ob of observations) messages.push({ role: 'tool', toolCallId: ob.callId, name: ob.tool, content: ob.content });
-    if (!o.kernel.replayOnly) {
+    // A resume re-runs the recorded iterations: their observations are in the journal already.
+    if (!o.kernel.replayOnly && !o.kernel.inJournal(key)?.observations) {
       o.kernel.append({ type: 'ObservationsCollected', key, iteration, observations: observations.map(({ callId, tool, ok, content }) => ({ callId, tool, ok, content: content.length > 2000 ? content.slice(0, 2000) + '…' : content })) });
     }
     o.kernel.commit();
@@ -121,7 +123,7 @@ async function dispatch(o: LoopOptions, byName: Map<string, ResolvedTool>, name:
   if (!tool) {
     const key = o.branch.nextKey();
     const message = `unknown tool '${name}'. Available tools: ${[...byName.keys()].join(', ') || '(none)'}`;
-    if (!o.kernel.replayOnly && !o.kernel.lookup(key)) o.kernel.append({ type: 'ToolFinished', key, tool: name, ok: false, error: { code: 'model-output', message }, ms: 0 });
+    if (!o.kernel.replayOnly && !o.kernel.inJournal(key)) o.kernel.append({ type: 'ToolFinished', key, tool: name, ok: false, error: { code: 'model-output', message }, ms: 0 });
     return { ok: false, content: `ERROR: ${message}`, denied: false };
   }
   let args: Json;
@@ -130,7 +132,7 @@ async function dispatch(o: LoopOptions, byName: Map<string, ResolvedTool>, name:
   } catch (e) {
     const key = o.branch.nextKey();
     const message = `the arguments for '${name}' are not valid JSON (${(e as Error).message}): ${rawArgs.slice(0, 200)}`;
-    if (!o.kernel.replayOnly && !o.kernel.lookup(key)) o.kernel.append({ type: 'ToolFinished', key, tool: tool.name, ok: false, error: { code: 'model-output', message }, ms: 0 });
+    if (!o.kernel.replayOnly && !o.kernel.inJournal(key)) o.kernel.append({ type: 'ToolFinished', key, tool: tool.name, ok: false, error: { code: 'model-output', message }, ms: 0 });
     return { ok: false, content: `ERROR: ${message}. Call the tool again with a JSON object of arguments.`, denied: false };
   }
   if (!args || typeof args !== 'object' || Array.isArray(args)) args = { value: args };

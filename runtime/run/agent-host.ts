@@ -126,7 +126,7 @@ export class AgentExecution implements InterpreterHost {
       if (past.ok) return fromJson(past.value ?? null);
       throw new BatonError('agent-error', `agent '${name}' failed: ${past.error}`);
     }
-    if (!kernel.lookup(key)) kernel.append({ type: 'ChildStarted', key, agent: name, inputs: toJson(inputs) });
+    if (!kernel.inJournal(key)) kernel.append({ type: 'ChildStarted', key, agent: name, inputs: toJson(inputs) });
     const child = new AgentExecution(this.env, program, target, await defaultsFor(target, inputs, this));
     try {
       const v = await child.run(new Branch(key, call.branch.signal));

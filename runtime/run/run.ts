@@ -52,7 +52,9 @@ export interface RunRequest {
   journal?: 'file' | 'memory';
   /** Where the signing key lives (default: the user's home). */
   home?: string;
-  /** Resolves `vault://` references (MCP env); values are registered as secrets. */
+  /** Values never written to the journal (provider API keys; OPENAI_API_KEY and ANTHROPIC_API_KEY are added). */
+  secrets?: string[];
+  /** Resolves `vault://` references (MCP env, command tool env); values are registered as secrets. */
   vault?: (ref: string) => string | undefined;
   /** Time limit of one model request (default: the provider's own, e.g. OpenAIProvider's `timeoutMs`). */
   modelTimeoutMs?: number;
@@ -104,6 +106,8 @@ interface Plan {
   journalPath?: string;
   started: boolean;
   forkOf?: { run: string; at: number };
+  /** Replay: how the recorded run ended (an effect that failed was never recorded: the replay ends there the same way). */
+  recordedEnd?: Extract<JournalRecord, { type: 'Terminated' }>;
 }
 
 export async function startRun(req: RunRequest): Promise<RunOutcome> {
@@ -124,7 +128,8 @@ export async function resumeRun(runId: string, req: Omit<RunRequest, 'file' | 'i
   }
   const key = loadOrCreateKey(req.home);
   const journal = req.journal === 'memory' ? new MemoryJournal(runId, { signer: key }) : FileJournal.openExisting(file, key);
-  const replay = new ReplayIndex(old);
+  // What the journal holds now that this process is its only writer (read again under the lock).
+  const replay = new ReplayIndex(journal instanceof FileJournal ? journal.recovered.records : old);
   return execute({ ...req, file: started.file, inputs: started.inputs }, {
     mode: 'resume', runId, source: started.source, displayName: started.file, agent: started.agent, inputs: started.inputs, replay, journal, journalPath: file, started: true,
   });
@@ -137,6 +142,7 @@ export async function replayRun(runId: string, req: Omit<RunRequest, 'file' | 'i
   return execute({ ...req, file: started.file, inputs: started.inputs }, {
     mode: 'replay', runId, source: started.source, displayName: started.file, agent: started.agent, inputs: started.inputs,
     replay: new ReplayIndex(old), journal: new MemoryJournal(runId), started: true,
+    recordedEnd: old.find((r): r is Extract<JournalRecord, { type: 'Terminated' }> => r.type === 'Terminated'),
   });
 }
 
@@ -192,12 +198,25 @@ function terminationOf(e: BatonError, timedOut: boolean): TerminationReason {
   return 'Error';
 }
 
-async function execute(req: RunRequest, plan: Plan): Promise<RunOutcome> {
-  req.onStart?.(plan.runId);
+function prepare(req: RunRequest, plan: Plan) {
   const { program, load } = loadProgram(path.resolve(req.root, req.file), plan.source, plan.displayName);
   const agent = pickAgent(program, plan.agent, plan.displayName);
   const inputs = coerceInputs(agent, plan.inputs);
-  const config = agentConfig(program, agent);
+  return { program, load, agent, inputs, config: agentConfig(program, agent) };
+}
+
+async function execute(req: RunRequest, plan: Plan): Promise<RunOutcome> {
+  req.onStart?.(plan.runId);
+  let loaded: ReturnType<typeof prepare>;
+  try {
+    loaded = prepare(req, plan);
+  } catch (e) {
+    // Nothing ran (the file does not compile, no such agent, a bad input): leave no empty journal behind.
+    plan.journal.close();
+    if (plan.journalPath && !plan.started) fs.rmSync(plan.journalPath, { force: true });
+    throw e;
+  }
+  const { program, load, agent, inputs, config } = loaded;
   const ac = new AbortController();
   let timedOut = false;
   const onOuterAbort = () => ac.abort(req.signal?.reason);
@@ -207,15 +226,18 @@ async function execute(req: RunRequest, plan: Plan): Promise<RunOutcome> {
   timer.unref?.();
 
   const journal = plan.journal;
-  const mcp = program.mcp.length ? new McpManager(program.mcp, {
-    root: req.root,
-    resolveSecret: (ref) => {
-      const v = req.vault?.(ref) ?? vaultFromEnv(ref);
-      if (v === undefined) throw new BatonError('usage', `secret vault://${ref} is not set (set ${vaultEnvName(ref)})`);
-      journal.addSecret(v);
-      return v;
-    },
-  }) : undefined;
+  // Provider keys are never journaled, even if an endpoint or a model echoes one back. Keys from the
+  // environment only when they look like real keys: a placeholder such as "ollama" would be redacted
+  // everywhere, the journaled source text included.
+  for (const s of req.secrets ?? []) journal.addSecret(s);
+  for (const s of [process.env.OPENAI_API_KEY, process.env.ANTHROPIC_API_KEY]) if (s && s.trim().length >= 16) journal.addSecret(s.trim());
+  const resolveSecret = (ref: string): string => {
+    const v = req.vault?.(ref) ?? vaultFromEnv(ref);
+    if (v === undefined) throw new BatonError('usage', `secret vault://${ref} is not set (set ${vaultEnvName(ref)})`);
+    journal.addSecret(v);
+    return v;
+  };
+  const mcp = program.mcp.length ? new McpManager(program.mcp, { root: req.root, resolveSecret }) : undefined;
   const kernel = new Kernel({
     runId: plan.runId, root: req.root, journal, sink: req.sink ?? NULL_SINK, pause: req.pause, signal: ac.signal,
     mode: plan.mode, replay: plan.replay, provider: req.provider, approvals: req.approvals,
@@ -225,10 +247,13 @@ async function execute(req: RunRequest, plan: Plan): Promise<RunOutcome> {
   });
   const resolver = new ToolResolver(mcp, program.types, async (server) => {
     const pinned = plan.replay?.pins.get(server);
-    if (pinned) { await mcp!.verifyPins(server, pinned); return; }
-    if (kernel.replayOnly) return;
+    if (pinned) {
+      await mcp!.verifyPins(server, pinned);
+      if (plan.mode === 'fork') kernel.append({ type: 'McpPinned', server, tools: pinned }); // the fork's own journal pins them too
+      return;
+    }
     kernel.append({ type: 'McpPinned', server, tools: await mcp!.pins(server) });
-  });
+  }, kernel.replayOnly, resolveSecret);
 
   if (!plan.started) {
     kernel.append({
@@ -257,23 +282,33 @@ async function execute(req: RunRequest, plan: Plan): Promise<RunOutcome> {
     error = asBatonError(e);
     if (timedOut && error.code === 'cancelled') error = new BatonError('budget-exhausted', `the run exceeded its timeout (${config.timeoutMs / 1000} s)`, { data: { reason: 'Timeout' } });
     reason = terminationOf(error, timedOut);
+    // Replaying a run that failed: the failing effect was never recorded; the replay ends as the run did.
+    const end = plan.recordedEnd;
+    if (plan.mode === 'replay' && error.code === 'journal' && (error.options.data as { unrecorded?: string } | undefined)?.unrecorded && end && end.reason !== 'Completed') {
+      reason = end.reason;
+      error = new BatonError((end.error?.code ?? 'runtime') as BatonError['code'], end.error?.message ?? `the run ended with ${end.reason}`);
+    }
   } finally {
     clearTimeout(timer);
     req.signal?.removeEventListener('abort', onOuterAbort);
     await mcp?.close().catch(() => undefined);
   }
   // An in-doubt effect nobody resolved, or a journal problem: the run is not over — leave it resumable.
-  const unfinished = error && (error.code === 'in-doubt' || (error.code === 'journal' && plan.mode !== 'replay'));
-  if (!unfinished) {
-    kernel.append({
-      type: 'Terminated', reason, ...(result !== undefined ? { result } : {}),
-      ...(error ? { error: { code: error.code, message: error.message, ...(error.where ? { where: error.where } : {}) } } : {}),
-      usage: kernel.usage, steps: 0,
-    });
+  // A changed MCP tool definition is not the agent's failure either: roll the server back and resume.
+  const unfinished = error && (error.code === 'in-doubt' || ((error.code === 'journal' || error.code === 'mcp-pin-mismatch') && plan.mode !== 'replay'));
+  try {
+    if (!unfinished) {
+      kernel.append({
+        type: 'Terminated', reason, ...(result !== undefined ? { result } : {}),
+        ...(error ? { error: { code: error.code, message: error.message, ...(error.where ? { where: error.where } : {}) } } : {}),
+        usage: kernel.usage, steps: 0,
+      });
+    }
+    if (plan.mode !== 'replay') journal.checkpoint(!unfinished);
+    journal.commit();
+  } finally {
+    journal.close(); // also when the journal cannot be written (disk full): no file descriptor left open
   }
-  if (plan.mode !== 'replay') journal.checkpoint(!unfinished);
-  journal.commit();
-  journal.close();
   return { runId: plan.runId, reason, result, error, usage: kernel.usage, journalPath: plan.journalPath, journal, exitCode: unfinished ? 1 : EXIT_CODES[reason] };
 }
 

@@ -10,21 +10,35 @@ import type { McpManager } from '../tools/mcp';
 import { BUILTIN_TOOLS } from '../dsl/builtins';
 import { toolFromIR } from '../tools/builtin-tools';
 import { validate } from '../interp/types';
+import { BatonError } from '../errors';
 
 export class ToolResolver {
   private readonly cache = new Map<string, Promise<ResolvedTool>>();
 
   private readonly pinned = new Map<string, Promise<void>>();
 
-  /** `onServer` runs once per MCP server before its first tool is used (pinning, pin checks). */
+  /**
+   * `onServer` runs once per MCP server before its first tool is used (pinning, pin checks).
+   * `offline` (an offline replay): MCP tools are never launched — every call is answered from the
+   * journal — so they resolve to stand-ins that refuse to execute.
+   */
   constructor(
     private readonly mcp: McpManager | undefined,
     private readonly types: Record<string, TypeIR>,
     private readonly onServer: (server: string) => Promise<void> = async () => {},
+    private readonly offline = false,
+    /** The value of a `vault://` reference (registered as a secret of the journal). */
+    private readonly secret: (ref: string) => string = (ref) => { throw new BatonError('usage', `secret vault://${ref} is not available here`); },
   ) {}
 
   private async mcpImpl(server: string, tool: string): Promise<ToolImpl> {
     const mcp = this.needMcp();
+    if (this.offline) {
+      return {
+        name: `${server}/${tool}`, parameters: { type: 'object' }, idempotent: false, sideEffects: true,
+        execute: () => Promise.reject(new BatonError('journal', `an offline replay cannot call MCP tool '${server}/${tool}'`)),
+      };
+    }
     let p = this.pinned.get(server);
     if (!p) { p = this.onServer(server); this.pinned.set(server, p); }
     await p;
@@ -66,6 +80,18 @@ export class ToolResolver {
       impl = { ...inner, name: ir.name, description: ir.description ?? inner.description };
     } else {
       impl = toolFromIR(ir);
+      const refs = vaultEnv(ir);
+      if (refs.length) {
+        // Resolved at each call, not before: a run that never calls the tool (or replays it) needs no secret.
+        impl = {
+          ...impl,
+          execute: (args, ctx) => {
+            const env: Record<string, string> = {};
+            for (const [k, ref] of refs) env[k] = this.secret(ref);
+            return toolFromIR(ir, { env }).execute(args, ctx);
+          },
+        };
+      }
     }
     const caps = new Set<string>();
     if (ir.capability) caps.add(ir.capability);
@@ -99,6 +125,18 @@ export class ToolResolver {
       argv: b.type === 'command' ? b.argv : undefined,
     };
   }
+}
+
+/** `env = { KEY: "vault://path" }` entries of a tool: [KEY, path]. */
+function vaultEnv(ir: ToolIR): Array<[string, string]> {
+  const env = ir.settings.env;
+  if (!env || typeof env !== 'object' || Array.isArray(env)) return [];
+  const out: Array<[string, string]> = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (typeof v === 'string' && v.startsWith('vault://')) out.push([k, v.slice('vault://'.length)]);
+    else if (v && typeof v === 'object' && !Array.isArray(v) && typeof (v as { $vault?: unknown }).$vault === 'string') out.push([k, (v as { $vault: string }).$vault]);
+  }
+  return out;
 }
 
 function fromImpl(name: string, impl: ToolImpl, caps: string[], file: string, line: number): ResolvedTool {
