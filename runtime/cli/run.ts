@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Json } from '../ir/schema';
 import type { InferenceProvider } from '../providers/provider';
 import { createProvider, ReplayProvider } from '../providers/index';
-import { forkRun, journalPathOf, replayRun, resumeRun, RunOutcome, startRun } from '../run/run';
+import { forkRun, journalPathOf, replayRun, resumeRun, RunOutcome, startRun, vaultEnvName } from '../run/run';
 import { readJournal } from '../journal/reader';
 import { BatonError } from '../errors';
 import { CliApprovals } from './cli-approvals';
@@ -37,24 +37,33 @@ function inputsOf(p: Parsed): Record<string, Json> {
   return inputs;
 }
 
-function providerFor(p: Parsed, fileProvider: string | undefined, recorded?: { id: string; model?: string; baseUrl?: string }): { provider: InferenceProvider; info: { id: string; model?: string; baseUrl?: string } } {
-  const id = one(p, '--provider') ?? recorded?.id ?? fileProvider ?? (one(p, '--cassette') ? 'replay' : 'openai');
+function providerFor(p: Parsed, file: FileSettings, recorded?: { id: string; model?: string; baseUrl?: string }): { provider: InferenceProvider; info: { id: string; model?: string; baseUrl?: string }; secrets: string[] } {
+  const id = one(p, '--provider') ?? recorded?.id ?? (one(p, '--cassette') ? 'replay' : file.provider ?? 'openai');
   const model = one(p, '--model') ?? recorded?.model;
-  const baseUrl = one(p, '--base-url') ?? (recorded?.id === id ? recorded?.baseUrl : undefined);
+  const baseUrl = one(p, '--base-url') ?? (recorded?.id === id ? recorded?.baseUrl : undefined) ?? (file.provider === id || !file.provider ? file.baseUrl : undefined);
+  let apiKey: string | undefined;
+  if (file.apiKeyRef) {
+    apiKey = process.env[vaultEnvName(file.apiKeyRef)];
+    if (apiKey === undefined) throw new CliError(`the file's api_key is vault://${file.apiKeyRef}: set ${vaultEnvName(file.apiKeyRef)}`);
+  }
   const cassette = one(p, '--cassette') ?? (id === 'replay' ? recorded?.baseUrl : undefined);
   if (id === 'replay' && !cassette) throw new CliError('--provider replay needs --cassette FILE (a recorded cassette)');
   // Created on first use: an agent that never calls a model needs no key.
-  const config = { provider: id, model, baseUrl, cassette };
+  const config = { provider: id, model, baseUrl, cassette, ...(apiKey ? { apiKey } : {}) };
   const provider: InferenceProvider = id === 'replay' ? createProvider(config) : lazyProvider(id, () => createProvider(config));
-  return { provider, info: { id, ...(model ? { model } : {}), ...(id === 'replay' ? { baseUrl: cassette } : baseUrl ? { baseUrl } : {}) } };
+  return { provider, info: { id, ...(model ? { model } : {}), ...(id === 'replay' ? { baseUrl: cassette } : baseUrl ? { baseUrl } : {}) }, secrets: apiKey ? [apiKey] : [] };
 }
 
-/** The provider named in the file's metadata/with attributes, read without running anything. */
-function fileProvider(file: string): string | undefined {
+/** Provider settings named in the file (metadata / with attributes), read without running anything. */
+interface FileSettings { provider?: string; baseUrl?: string; apiKeyRef?: string }
+
+function fileSettings(file: string): FileSettings {
   try {
-    const m = /\bprovider\s*[=:]\s*"([a-z-]+)"/.exec(fs.readFileSync(file, 'utf8'));
-    return m?.[1];
-  } catch { return undefined; }
+    const text = fs.readFileSync(file, 'utf8');
+    const get = (key: string) => new RegExp(`\\b${key}\\s*[=:]\\s*"([^"]+)"`).exec(text)?.[1];
+    const key = get('api_key');
+    return { provider: get('provider'), baseUrl: get('base_url'), apiKeyRef: key?.startsWith('vault://') ? key.slice(8) : undefined };
+  } catch { return {}; }
 }
 
 export async function runCommand(command: 'run' | 'resume' | 'replay' | 'fork', p: Parsed, io: Io, signal: AbortSignal): Promise<number> {
@@ -67,14 +76,15 @@ export async function runCommand(command: 'run' | 'resume' | 'replay' | 'fork', 
     err: io.err,
   });
   const sink = new ProgressPrinter(io.err, p.flags.has('--verbose'));
-  const common = { root, approvals, sink, signal, journal: p.flags.has('--memory') ? 'memory' as const : 'file' as const };
+  // A hung model connection fails after 2 minutes (and is retried), well inside the run's timeout.
+  const common = { root, approvals, sink, signal, modelTimeoutMs: 120_000, journal: p.flags.has('--memory') ? 'memory' as const : 'file' as const };
   let outcome: RunOutcome;
   if (command === 'run') {
     const [file, ...extra] = p.positionals;
     if (!file || extra.length) throw new CliError('usage: baton run FILE [--agent NAME] [--input name=value ...]');
     if (!fs.existsSync(file)) throw new CliError(`cannot read '${file}': no such file`);
-    const { provider, info } = providerFor(p, fileProvider(file));
-    outcome = await startRun({ ...common, file, agent: one(p, '--agent'), inputs: inputsOf(p), provider, providerInfo: info, onStart: (id: string) => { io.err(`run: ${id}`); announceProvider(provider, io); } });
+    const { provider, info, secrets } = providerFor(p, fileSettings(file));
+    outcome = await startRun({ ...common, secrets, file, agent: one(p, '--agent'), inputs: inputsOf(p), provider, providerInfo: info, onStart: (id: string) => { io.err(`run: ${id}`); announceProvider(provider, io); } });
   } else {
     const [runId, ...extra] = p.positionals;
     if (!runId || extra.length) throw new CliError(`usage: baton ${command} RUN_ID${command === 'fork' ? ' --at SEQ [--input name=value ...]' : ''}`);
@@ -85,20 +95,22 @@ export async function runCommand(command: 'run' | 'resume' | 'replay' | 'fork', 
       const provider = { id: 'journal', replaying: true, complete: () => Promise.reject(new BatonError('journal', 'replay asked the model')) };
       outcome = await replayRun(runId, { ...common, provider, providerInfo: { id: 'journal' } });
     } else if (command === 'resume') {
-      const { provider, info } = providerFor(p, undefined, recorded);
+      const { provider, info, secrets } = providerFor(p, {}, recorded);
       skipRecordedAnswers(provider, journalPathOfChecked(root, runId));
       io.err(`run: ${runId} (resuming)`);
       announceProvider(provider, io);
-      outcome = await resumeRun(runId, { ...common, provider, providerInfo: info });
+      outcome = await resumeRun(runId, { ...common, secrets, provider, providerInfo: info });
     } else {
       const at = Number(one(p, '--at'));
       if (!one(p, '--at') || !Number.isInteger(at)) throw new CliError('baton fork: --at SEQ is required (a record sequence number of the run; see its journal)');
-      const { provider, info } = providerFor(p, undefined, recorded);
-      outcome = await forkRun(runId, at, inputsOf(p), { ...common, provider, providerInfo: info, onStart: (id: string) => { io.err(`run: ${id} (fork of ${runId} at seq ${at})`); announceProvider(provider, io); } });
+      const { provider, info, secrets } = providerFor(p, {}, recorded);
+      outcome = await forkRun(runId, at, inputsOf(p), { ...common, secrets, provider, providerInfo: info, onStart: (id: string) => { io.err(`run: ${id} (fork of ${runId} at seq ${at})`); announceProvider(provider, io); } });
     }
   }
   if (outcome.result !== undefined && outcome.reason === 'Completed') io.out(JSON.stringify(outcome.result, null, 2));
-  if (outcome.error && outcome.reason !== 'Completed' && outcome.exitCode !== 0 && outcome.error.code === 'in-doubt') io.err(`baton ${command}: ${outcome.error.message}`);
+  // A run left unfinished (in doubt, a journal that diverged, a changed MCP tool) has no Terminated
+  // record for the progress printer to show: say why here.
+  if (outcome.error && outcome.exitCode !== 0 && ['in-doubt', 'journal', 'mcp-pin-mismatch'].includes(outcome.error.code)) io.err(`baton ${command}: ${outcome.error.message}`);
   return outcome.exitCode;
 }
 

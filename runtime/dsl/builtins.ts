@@ -149,7 +149,7 @@ export interface KeyDoc { doc: string; values?: readonly string[]; type?: 'strin
 
 const RUN_SETTINGS: Record<string, KeyDoc> = {
   model: { doc: 'Model name, e.g. "gpt-4o-mini" or "claude-sonnet-4-5".', type: 'string' },
-  provider: { doc: 'Model provider.', values: ['openai', 'anthropic', 'vscode', 'replay', 'scripted'], type: 'string' },
+  provider: { doc: 'Model provider.', values: ['openai', 'anthropic', 'ollama', 'vllm', 'lmstudio', 'llamacpp', 'vscode', 'replay', 'scripted'], type: 'string' },
   base_url: { doc: 'Base URL of an OpenAI-compatible endpoint (Ollama, vLLM, LM Studio, Azure, ...).', type: 'string' },
   api_key: { doc: 'API key: must be a `vault://` reference, never a literal.', type: 'any' },
   system_prompt: { doc: 'System prompt of the agent\'s model calls.', type: 'string' },

@@ -231,20 +231,25 @@ export class Interpreter {
     // Branch ids must be unique for every execution of a parallel block (one inside a loop runs many
     // times): number the block like an effect of the enclosing branch, `main.<n>.<i>`.
     const block = ctx.branch.effects++;
-    let firstError: unknown;
+    const errors: unknown[] = new Array(stmts.length);
     try {
       const results = await Promise.all(stmts.map(async (st, i) => {
         const branch = new Branch(`${ctx.branch.id}.${block}.${i}`, signal);
         try {
           return await this.exec(st, scope, { ...ctx, branch });
         } catch (e) {
-          if (firstError === undefined) { firstError = e; ac.abort(e); }
-          throw e;
+          errors[i] = e;
+          ac.abort(e);
+          return undefined;
         }
-      }).map((p) => p.catch(() => undefined)));
-      if (firstError !== undefined) throw firstError;
-      const ret = results.find((f) => f && f.k === 'return');
-      return ret;
+      }));
+      // The failure raised is the first real one in branch order, never a sibling's cancellation:
+      // which branch noticed first depends on timing, and a replay must raise the same error.
+      if (errors.some((e) => e !== undefined)) {
+        if (parent.aborted) throw new BatonError('cancelled', 'cancelled');
+        throw errors.find((e) => e !== undefined && !isBatonError(e, 'cancelled')) ?? errors.find((e) => e !== undefined);
+      }
+      return results.find((f) => f && f.k === 'return');
     } finally {
       parent.removeEventListener('abort', onAbort);
     }

@@ -264,6 +264,11 @@ export class Kernel {
   // ---- tool calls ----
 
   async tool(req: ToolCallRequest): Promise<ToolOutcome> {
+    if (req.tool.defaults) {
+      const filled = { ...req.args };
+      for (const [k, v] of Object.entries(req.tool.defaults)) if (filled[k] === undefined) filled[k] = v;
+      req = { ...req, args: filled };
+    }
     const key = req.branch.nextKey();
     const past = this.lookup(key);
     if (past && (past.finished || past.denied || past.started || past.decided)) {
@@ -334,8 +339,26 @@ export class Kernel {
     return answer;
   }
 
+  /**
+   * Calling another agent is an action too (capability `invoke_agent`): the caller's policy decides,
+   * with approvals, before the child starts. Undefined means "go ahead"; a `respond` answer gives
+   * the child's result without running it.
+   */
+  async admitAgentCall(key: string, req: ToolCallRequest): Promise<ToolOutcome | undefined> {
+    const past = this.lookup(key);
+    if (past?.denied) { this.replayed(past.denied); return { ok: false, denied: true, reason: past.denied.reason, rule: past.denied.rule }; }
+    if (past?.childStarted || past?.child) return undefined;
+    await this.beforeEffect('child', key, req.tool.name, req.args, req.loc, false);
+    this.live(`a call to agent '${req.tool.name}'`, key);
+    const g = await this.gate(key, req, past?.decided?.answer);
+    if (g.kind === 'deny') return this.deny(key, req, g.reason, g.rule);
+    if (g.kind === 'respond') return { ok: true, value: g.result, replayed: false };
+    return undefined;
+  }
+
   deny(key: string, req: ToolCallRequest, reason: string, rule: RuleRef): ToolOutcome {
     this.append({ type: 'ToolDenied', key, tool: req.tool.name, reason, rule });
+    this.tools.audit(key, req, req.args, { denied: reason });
     return { ok: false, denied: true, reason, rule };
   }
 
@@ -372,7 +395,7 @@ export class Kernel {
     if (answer.kind === 'allow_run') this.runGrants.add(tool.name);
     if (answer.kind === 'always_allow') {
       this.runGrants.add(tool.name);
-      if (d.rule.verb === 'default' && by === 'human') this.o.store?.add({ agent: gate.name, tool: tool.name, hash: tool.impl.definitionHash, grantedAt: new Date().toISOString(), run: this.runId });
+      if (d.rule.verb === 'default' && by !== 'journal' && by !== 'granted for this run') this.o.store?.add({ agent: gate.name, tool: tool.name, hash: tool.impl.definitionHash, grantedAt: new Date().toISOString(), run: this.runId });
     }
     if (answer.kind === 'edit') {
       args = answer.args;

@@ -17,6 +17,7 @@ export interface KeyRecords {
   decided?: R<'ApprovalDecided'>;
   effect?: R<'EffectRecorded'>;
   child?: R<'ChildFinished'>;
+  childStarted?: R<'ChildStarted'>;
   observations?: R<'ObservationsCollected'>;
 }
 
@@ -47,6 +48,7 @@ export class ReplayIndex {
           break;
         case 'EffectRecorded': this.slot(r.key).effect = r; break;
         case 'ChildFinished': this.slot(r.key).child = r; break;
+        case 'ChildStarted': this.slot(r.key).childStarted = r; break;
         case 'ObservationsCollected': this.slot(r.key).observations = r; break;
         case 'StatementReached': this.steps.set(r.branch, Math.max(this.steps.get(r.branch) ?? 0, r.step)); break;
         case 'McpPinned': this.pins.set(r.server, r.tools); break;

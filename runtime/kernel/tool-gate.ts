@@ -16,6 +16,8 @@ export interface ResolvedTool {
   capabilities: string[];
   /** Parameter names in declaration order. */
   params: string[];
+  /** Declared constant defaults: filled in before the gate, so policy conditions see them. */
+  defaults?: { [k: string]: Json };
   approval: 'always' | 'never' | 'policy';
   idempotent: boolean;
   sideEffects: boolean;

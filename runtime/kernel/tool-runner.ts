@@ -78,7 +78,14 @@ export class ToolRunner {
       return { ok: true, value, replayed: false };
     } catch (e) {
       const error = asBatonError(e, 'tool-error');
-      if (error.code === 'cancelled') throw error;
+      if (error.code === 'cancelled') {
+        // Cancelled by its own strand (a failing parallel sibling) while the run goes on: record it,
+        // so a resume or replay knows the call ended and does not treat it as in doubt.
+        if (!this.k.o.signal.aborted) {
+          this.k.append({ type: 'ToolFinished', key, tool: tool.name, ok: false, error: { code: 'cancelled', message: error.message }, ms: Math.round(performance.now() - t0) });
+        }
+        throw error;
+      }
       const ms = Math.round(performance.now() - t0);
       this.k.append({ type: 'ToolFinished', key, tool: tool.name, ok: false, error: { code: error.code, message: error.message, ...(error.retryable ? { retryable: true } : {}) }, ms });
       this.audit(key, req, args, { error: error.message });
@@ -121,8 +128,9 @@ export class ToolRunner {
     }
   }
 
-  private audit(key: string, req: ToolCallRequest, args: Json, output: Json): void {
-    for (const a of req.gate.engine.audits({ tool: req.tool.name, capabilities: req.tool.capabilities, args: args as never, params: req.tool.params, approval: req.tool.approval })) {
+  audit(key: string, req: ToolCallRequest, args: Json, output: Json): void {
+    const action = { tool: req.tool.name, capabilities: req.tool.capabilities, args: args as never, params: req.tool.params, approval: req.tool.approval };
+    for (const a of req.gate.engine.audits(action, { inputs: req.gate.inputs, context: req.gate.context })) {
       this.k.append({
         type: 'AuditEntry', key, tool: req.tool.name, rule: a.rule, settings: a.settings,
         ...(a.settings.include_input === true ? { input: args } : {}),

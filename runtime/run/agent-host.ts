@@ -75,7 +75,9 @@ export class AgentExecution implements InterpreterHost {
 
   // ---- tools ----
 
+  /** The tool a call names: code of another file sees that file's tools first. */
   findTool(name: string, program: ProgramIR = this.prog): ToolIR | undefined {
+    if (program !== this.prog) return program.tools.find((t) => t.name === name) ?? this.agentIR.tools.find((t) => t.name === name);
     return this.agentIR.tools.find((t) => t.name === name) ?? program.tools.find((t) => t.name === name);
   }
 
@@ -126,7 +128,12 @@ export class AgentExecution implements InterpreterHost {
       if (past.ok) return fromJson(past.value ?? null);
       throw new BatonError('agent-error', `agent '${name}' failed: ${past.error}`);
     }
-    if (!kernel.inJournal(key)) kernel.append({ type: 'ChildStarted', key, agent: name, inputs: toJson(inputs) });
+    const admitted = await kernel.admitAgentCall(key, {
+      branch: call.branch, gate: this.gate, tool: agentAction(target, program.source), args: toJson(inputs) as { [k: string]: Json }, loc: call.loc, fromModel: false,
+    });
+    if (admitted?.ok) return fromJson(admitted.value);
+    if (admitted && admitted.denied) throw new BatonError('policy-denied', `call to agent '${name}' denied: ${admitted.reason}`, { data: { rule: admitted.rule } });
+    if (!kernel.inJournal(key)?.childStarted) kernel.append({ type: 'ChildStarted', key, agent: name, inputs: toJson(inputs) });
     const child = new AgentExecution(this.env, program, target, await defaultsFor(target, inputs, this));
     try {
       const v = await child.run(new Branch(key, call.branch.signal));
@@ -213,6 +220,19 @@ export class AgentExecution implements InterpreterHost {
   statement(branch: Branch, loc: [number, number, number, number], frames: readonly string[], file: string, scope: Scope): void | Promise<void> {
     return this.env.kernel.statement(branch, loc, frames, file, scope);
   }
+}
+
+/** Another agent as the action a policy sees: its name, capability `invoke_agent`, its inputs. */
+function agentAction(agent: AgentIR, file: string): ResolvedTool {
+  return {
+    name: agent.name, capabilities: ['invoke_agent'], params: agent.params.map((p) => p.name), approval: 'policy',
+    idempotent: true, sideEffects: false, loc: { file, line: agent.loc[0] }, validate: () => undefined,
+    impl: {
+      name: agent.name, description: `agent ${agent.name}`, idempotent: true, sideEffects: false,
+      parameters: { type: 'object', properties: Object.fromEntries(agent.params.map((p) => [p.name, {}])) },
+      execute: () => Promise.reject(new BatonError('runtime', 'an agent call is not executed as a tool')),
+    },
+  };
 }
 
 function schemaArg(v: Value | undefined, program: ProgramIR): TypeIR | undefined {

@@ -108,6 +108,7 @@ export class ToolResolver {
       impl,
       capabilities: [...caps],
       params: ir.params.map((p) => p.name),
+      defaults: literalDefaults(ir),
       approval: ir.approval,
       idempotent,
       sideEffects,
@@ -145,4 +146,21 @@ function fromImpl(name: string, impl: ToolImpl, caps: string[], file: string, li
     approval: 'policy', idempotent: impl.idempotent, sideEffects: impl.sideEffects, loc: { file, line },
     validate: () => undefined,
   };
+}
+
+/** Constant parameter defaults (`lines: int = 200`), filled in before the policy gate sees the call. */
+function literalDefaults(ir: ToolIR): { [k: string]: Json } | undefined {
+  const out: { [k: string]: Json } = {};
+  const lit = (e: NonNullable<ToolIR['params'][number]['default']>): Json | undefined => {
+    if (e.k === 'lit') return e.value;
+    if (e.k === 'unary' && e.op === '-' && e.operand.k === 'lit' && typeof e.operand.value === 'number') return -e.operand.value;
+    if (e.k === 'array') { const xs = e.items.map(lit); return xs.every((x) => x !== undefined) ? (xs as Json[]) : undefined; }
+    return undefined;
+  };
+  for (const p of ir.params) {
+    if (!p.default) continue;
+    const v = lit(p.default);
+    if (v !== undefined) out[p.name] = v;
+  }
+  return Object.keys(out).length ? out : undefined;
 }

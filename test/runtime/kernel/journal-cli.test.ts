@@ -248,7 +248,7 @@ agent a {
     // Fix: print `baton ${command}: ${outcome.error.message}` whenever outcome.error is set and the
     // run did not terminate (e.g. `outcome.exitCode !== 0 && !journal has Terminated`), or simply
     // for every error whose code is in-doubt | journal | mcp-pin-mismatch.
-    it.skip('resume after an MCP tool definition changed → exit 1 with a clear mcp-pin-mismatch message', async () => {
+    it('resume after an MCP tool definition changed → exit 1 with a clear mcp-pin-mismatch message', async () => {
       const src = `
 ${mcpBlock('t', { MCP_TEST_VARIANT: 'vault://test/variant' })}
 agent a {

@@ -409,12 +409,7 @@ describe('policy engine: end to end', () => {
     assert.deepEqual(verdicts, [[20, 'allow', 'allow'], [80, 'ask', 'default'], [900, 'deny', 'deny']]);
   });
 
-  // BUG (runtime/kernel/kernel.ts `gate` / runtime/run/agent-host.ts `toolValue`): the policy sees the
-  // arguments as called, without the tool's declared defaults (they are only filled in by the tool
-  // implementation, tools/command-tool.ts `withDefaults`, at execution). `lines` is None in the
-  // condition, `None <= 500` fails, the allow does not apply and the call asks / is denied. The
-  // arguments should get their literal defaults before the gate (and be journaled with them).
-  it.skip('a condition over a parameter the call left to its default sees the default', async () => {
+  it('a condition over a parameter the call left to its default sees the default', async () => {
     const tools = 'tool logs(service: String, lines: int = 200) -> String { command = ["node", "-e", "process.stdout.write(process.argv[1])", "{lines}"] }';
     const src = agent('    allow: logs(s, lines) if lines <= 500', 'return logs("web");', { tools });
     const r = await runAgent(src);
@@ -434,13 +429,7 @@ describe('policy engine: end to end', () => {
     assert.deepEqual(r.of('AuditEntry').map((a) => `${a.tool}:${argOf(a.key)}`), ['note:two']);
   });
 
-  // BUG (runtime/run/agent-host.ts `agent()`): a call to another agent never goes through the
-  // caller's policy gate, so `deny: child` (or strict mode without `allow: child`, or the
-  // `allow: [billing_agent, tech_agent]` of examples/handoff-support.baton) has no effect. The checker
-  // treats agent names as rule targets ("names no declared tool, capability or call of this agent"),
-  // and LANGUAGE.md §3 lists child agents among the calls; the kernel should gate `{tool: child,
-  // capability: "invoke_agent"}` before ChildStarted. Skipped until agent-host gates child calls.
-  it.skip('calling another agent is an action the caller\'s policy decides (deny: child)', async () => {
+  it('calling another agent is an action the caller\'s policy decides (deny: child)', async () => {
     const src = `agent child() { with { return "child ran"; } }
 agent main() {
   capabilities = ["invoke_agent"]
