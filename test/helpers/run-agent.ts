@@ -36,6 +36,7 @@ export interface RunAgentOptions {
   pause?: PauseHook;
   signal?: AbortSignal;
   vault?: (ref: string) => string | undefined;
+  modelTimeoutMs?: number;
 }
 
 export function tempWorkspace(files: Record<string, string> = {}): string {
@@ -47,7 +48,7 @@ export function tempWorkspace(files: Record<string, string> = {}): string {
   return dir;
 }
 
-function collect(dir: string, outcome: RunOutcome, events: RunEvent[]): TestRun {
+export function collect(dir: string, outcome: RunOutcome, events: RunEvent[]): TestRun {
   const file = outcome.journalPath ?? journalPathOf(dir, outcome.runId);
   const records = fs.existsSync(file) ? readJournal(file).records : [];
   return { ...outcome, dir, records, events, of: (type) => records.filter((r) => r.type === type) as never };
@@ -65,6 +66,7 @@ export async function runAgent(source: string, o: RunAgentOptions = {}): Promise
     provider: o.provider ?? new ScriptedProvider([]), providerInfo: { id: o.provider?.id ?? 'scripted' },
     approvals: o.approvals ?? new FixedApprovals({ kind: 'deny', reason: 'no approvals in this test' }),
     sink: sinkInto(events), pause: o.pause, signal: o.signal, home: dir, vault: o.vault, random: () => 0,
+    ...(o.modelTimeoutMs !== undefined ? { modelTimeoutMs: o.modelTimeoutMs } : {}),
   });
   return collect(dir, outcome, events);
 }

@@ -14,29 +14,14 @@ import { FixedApprovals } from '../../../runtime/approvals/approval';
 import { ScriptedProvider } from '../../../runtime/providers/scripted';
 import { readJournal } from '../../../runtime/journal/reader';
 import { journalPathOf, resumeRun, RunOutcome, startRun } from '../../../runtime/run/run';
-import { tempWorkspace, TestRun } from '../../helpers/run-agent';
+import { collect, RunAgentOptions, tempWorkspace, TestRun } from '../../helpers/run-agent';
 import { repoRoot } from '../../helpers/paths';
 
 export const MCP_SERVER = path.join(repoRoot(), 'test/fixtures/mcp/test-server.mjs');
 export const CLI = path.join(repoRoot(), 'dist', 'cli.js');
 
-export interface RunOptions {
-  agent?: string;
-  inputs?: Record<string, Json>;
-  provider?: InferenceProvider;
-  approvals?: ApprovalProvider;
-  files?: Record<string, string>;
-  dir?: string;
-  signal?: AbortSignal;
-  vault?: (ref: string) => string | undefined;
-  modelTimeoutMs?: number;
-}
+export type RunOptions = RunAgentOptions;
 
-function collect(dir: string, outcome: RunOutcome, events: RunEvent[]): TestRun {
-  const file = outcome.journalPath ?? journalPathOf(dir, outcome.runId);
-  const records = fs.existsSync(file) ? readJournal(file).records : [];
-  return { ...outcome, dir, records, events, of: (type) => records.filter((r) => r.type === type) as never };
-}
 
 /** Like runAgent (test/helpers/run-agent.ts), with the model timeout reachable. */
 const created: string[] = [];
