@@ -15,12 +15,14 @@ import { BenchOptions, BenchSection, formatTable, judge } from './common';
 import { frontendBench, probeFirstParse } from './frontend';
 import { runtimeBench } from './runtime';
 import { journalBench } from './journal';
+import { lspBench } from './lsp';
 import { repoRoot } from '../helpers/paths';
 
 const SECTIONS: Array<{ name: string; run: (opts: BenchOptions) => Promise<BenchSection> }> = [
   { name: 'frontend', run: frontendBench },
   { name: 'runtime', run: runtimeBench },
   { name: 'journal', run: journalBench },
+  { name: 'lsp', run: lspBench },
 ];
 
 function argValue(flag: string): string | undefined {
