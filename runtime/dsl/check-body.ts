@@ -4,8 +4,12 @@ import { diag } from './diagnostics';
 import { AgentContext, CallKind, CallSite, FileContext } from './check-context';
 import { Scope, Sym, SymbolKind } from './symbols';
 import { BUILTIN_CONSTANTS, BUILTIN_FUNCTIONS, BUILTIN_METHODS, LLM_BUILTINS } from './builtins';
-import { closestWord } from './suggest';
+import { closestWord, closestWordIn } from './suggest';
 import { checkTypeRef } from './check-types';
+
+const BUILTIN_METHOD_NAMES = [...BUILTIN_METHODS.keys()];
+const CALLABLE_KINDS = [['functions', 'function'], ['tools', 'tool'], ['agents', 'agent']] as const;
+const VALUE_KINDS = ['agents', 'tools', 'functions', 'mcp', 'types'] as const;
 
 export class BodyChecker {
   constructor(private readonly fc: FileContext, private readonly ac: AgentContext) {}
@@ -188,13 +192,20 @@ export class BodyChecker {
     const fs = this.fc.symbols;
     const top = this.ac.tools.get(name) ?? this.ac.functions.get(name) ?? fs.tools.get(name) ?? fs.agents.get(name)
       ?? fs.mcp.get(name) ?? fs.memories.get(name) ?? fs.functions.get(name) ?? fs.others.get(name) ?? fs.types.get(name);
-    if (top) return { kind: symbolKindOf(top), name, decl: top.name, node: top };
-    if (BUILTIN_CONSTANTS.has(name)) return { kind: 'builtin', name, decl: null, node: null };
-    for (const kind of ['agents', 'tools', 'functions', 'mcp', 'types'] as const) {
+    if (top) return this.topSym(top);
+    if (BUILTIN_CONSTANTS.has(name)) return builtinSym(name);
+    for (const kind of VALUE_KINDS) {
       const found = this.fc.workspace.find(kind, name, this.fc.uri);
       if (found.length) return { kind: symbolKindOf(found[0].node), name, decl: found[0].node.name, node: found[0].node, uri: found[0].uri };
     }
     return undefined;
+  }
+
+  /** The symbol of a top-level declaration: one object per declaration, shared by its references. */
+  private topSym(top: A.Node & { name: A.Ident }): Sym {
+    let sym = this.fc.topSyms.get(top);
+    if (!sym) this.fc.topSyms.set(top, (sym = { kind: symbolKindOf(top), name: top.name.name, decl: top.name, node: top }));
+    return sym;
   }
 
   private unknownName(e: A.NameRef, scope: Scope): void {
@@ -211,8 +222,9 @@ export class BodyChecker {
     if (site.kind !== 'value' && site.kind !== 'method') this.ac.calledNames.add(site.name);
   }
 
-  private site(c: A.Call, kind: CallKind, name: string, extra: Partial<CallSite> = {}): CallSite {
-    return { call: c, kind, name, agent: this.ac.agent?.name.name ?? null, effect: false, ...extra };
+  /** A call site; the optional fields are own keys only where they apply (as the object spreads once made them). */
+  private site(c: A.Call, kind: CallKind, name: string, effect = false): CallSite {
+    return { call: c, kind, name, agent: this.ac.agent?.name.name ?? null, effect };
   }
 
   private classify(c: A.Call, scope: Scope): CallSite {
@@ -223,13 +235,14 @@ export class BodyChecker {
         const server = this.fc.symbols.mcp.get(callee.object.name) ?? this.fc.workspace.find('mcp', callee.object.name, this.fc.uri)[0]?.node;
         if (server) {
           this.fc.refs.push({ node: callee.object, sym: { kind: 'mcp', name: callee.object.name, decl: server.name, node: server } });
-          return this.site(c, 'tool', `${callee.object.name}.${callee.property.name}`, { mcp: { server: callee.object.name, tool: callee.property.name } });
+          const mcp = { server: callee.object.name, tool: callee.property.name };
+          return { call: c, kind: 'tool', name: `${callee.object.name}.${callee.property.name}`, agent: this.ac.agent?.name.name ?? null, effect: false, mcp };
         }
       }
       this.expr(callee.object, scope);
       const method = callee.property.name;
       if (!BUILTIN_METHODS.has(method) && !BUILTIN_FUNCTIONS.has(method)) {
-        const guess = closestWord(method, BUILTIN_METHODS.keys());
+        const guess = closestWordIn(method, BUILTIN_METHOD_NAMES);
         this.report('semantic-function', `'.${method}(...)' is no built-in method; it will be implemented by the model.${guess ? ` Did you mean '${guess}'?` : ''}`, callee.property);
       }
       return this.site(c, 'method', method);
@@ -250,13 +263,13 @@ export class BodyChecker {
     const builtin = BUILTIN_FUNCTIONS.get(name);
     if (builtin) {
       this.arity(c, name, builtin.min, builtin.max, builtin.named ?? []);
-      return this.site(c, 'builtin', name, { effect: !!builtin.effect });
+      return this.site(c, 'builtin', name, !!builtin.effect);
     }
     const tool = this.ac.tools.get(name) ?? fs.tools.get(name);
     if (tool) return this.declared(c, 'tool', tool, tool.params);
     const agent = fs.agents.get(name);
     if (agent) return this.declared(c, 'agent', agent, agent.params ?? []);
-    for (const [kind, callKind] of [['functions', 'function'], ['tools', 'tool'], ['agents', 'agent']] as const) {
+    for (const [kind, callKind] of CALLABLE_KINDS) {
       const found = this.fc.workspace.find(kind, name, this.fc.uri);
       if (found.length === 0) continue;
       if (found.length > 1) {
@@ -282,17 +295,17 @@ export class BodyChecker {
       this.fc.refs.push({ node: c.callee, sym: { kind: kind === 'tool' ? 'tool' : kind === 'agent' ? 'agent' : 'function', name: decl.name.name, decl: decl.name, node: decl, uri } });
     }
     this.checkArgs(c, decl.name.name, params);
-    return this.site(c, kind, decl.name.name, { decl, uri });
+    return { call: c, kind, name: decl.name.name, agent: this.ac.agent?.name.name ?? null, effect: false, decl, uri };
   }
 
   private checkArgs(c: A.Call, name: string, params: A.Param[]): void {
-    const given = new Set<string>();
+    const given: string[] = [];
     let positional = 0;
     for (const a of c.args) {
       if (a.name === null) {
         if (positional >= params.length) {
           this.report('arity', `'${name}' takes ${params.length} argument${params.length === 1 ? '' : 's'}, but more were given.`, a);
-        } else given.add(params[positional].name.name);
+        } else given.push(params[positional].name.name);
         positional++;
         continue;
       }
@@ -303,10 +316,10 @@ export class BodyChecker {
           guess ? { data: { suggestion: guess } } : undefined);
         continue;
       }
-      if (given.has(p.name.name)) this.report('duplicate-arg', `'${p.name.name}' is given twice.`, a);
-      given.add(p.name.name);
+      if (given.includes(p.name.name)) this.report('duplicate-arg', `'${p.name.name}' is given twice.`, a);
+      given.push(p.name.name);
     }
-    const missing = params.filter((p) => p.default === null && !given.has(p.name.name) && !(p.type && isOptionalType(p.type)));
+    const missing = params.filter((p) => p.default === null && !given.includes(p.name.name) && !(p.type && isOptionalType(p.type)));
     if (missing.length) {
       this.report('arity', `'${name}' is missing ${missing.length === 1 ? 'argument' : 'arguments'} ${missing.map((m) => `'${m.name.name}'`).join(', ')}.`, c,
         { related: missing.map((m) => ({ start: m.start, end: m.end, message: 'parameter declared here' })) });
@@ -314,7 +327,8 @@ export class BodyChecker {
   }
 
   private arity(c: A.Call, name: string, min: number, max: number, named: string[]): void {
-    const positional = c.args.filter((a) => a.name === null).length;
+    let positional = 0;
+    for (const a of c.args) if (a.name === null) positional++;
     if (positional < min || positional > max) {
       const expected = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
       this.report('arity', `'${name}' takes ${expected} positional argument${expected === '1' ? '' : 's'}, but ${positional} ${positional === 1 ? 'was' : 'were'} given.`, c);
@@ -326,6 +340,13 @@ export class BodyChecker {
       }
     }
   }
+}
+
+const builtinSyms = new Map<string, Sym>();
+function builtinSym(name: string): Sym {
+  let sym = builtinSyms.get(name);
+  if (!sym) builtinSyms.set(name, (sym = { kind: 'builtin', name, decl: null, node: null }));
+  return sym;
 }
 
 function isOptionalType(t: A.TypeRef): boolean {

@@ -58,4 +58,12 @@ export interface FileContext {
   refs: Reference[];
   /** Allow rules already reported as unreachable (a file policy is checked once per agent). */
   reportedUnreachable: Set<A.Rule>;
+  /** Memoised did-you-mean over the file's tools, by name (see `closestAction` in checker.ts). */
+  toolHints: Map<string, { word: string; distance: number } | null>;
+  /** Each rule's analysis, computed once (checker.ts `ruleInfo`). */
+  ruleInfos: Map<A.Rule, RuleInfo>;
+  /** Symbols of top-level declarations, one per declaration (check-body.ts `topSym`). */
+  topSyms: Map<A.Node, Sym>;
+  /** Whether the file's metadata sets `approval_mode = "strict"` (computed on first use). */
+  strictMetadata: boolean | undefined;
 }

@@ -12,14 +12,15 @@ import { collectFileSymbols, constValue, EMPTY_WORKSPACE, Scope, setting, Worksp
 import {
   BUILTIN_TOOLS, KeyDoc, METADATA_KEYS, TOOL_BINDINGS, TOOL_KEYS, WELL_KNOWN_CAPABILITIES, WITH_ATTRIBUTES, BUILTIN_FUNCTIONS, ENFORCED_POLICY_SETTINGS,
 } from './builtins';
-import { closestWord } from './suggest';
+import { closestWordIn, nearestWord } from './suggest';
 import { ActionRef, analyzeRule, RuleInfo, staticDecision } from './policy-analysis';
 
 export { CallSite, CheckResult } from './check-context';
 
-export function check(file: A.SourceFile, uri = 'file', workspace: WorkspaceLookup = EMPTY_WORKSPACE): CheckResult {
-  const symbols = collectFileSymbols(file);
-  const fc: FileContext = { uri, file, symbols, workspace, diags: [], calls: [], refs: [], reportedUnreachable: new Set() };
+/** Checks a file; `symbols` are its top-level declarations when the caller has them already. */
+export function check(file: A.SourceFile, uri = 'file', workspace: WorkspaceLookup = EMPTY_WORKSPACE, symbols = collectFileSymbols(file)): CheckResult {
+  const fc: FileContext = { uri, file, symbols, workspace, diags: [], calls: [], refs: [], reportedUnreachable: new Set(), toolHints: new Map(),
+    ruleInfos: new Map(), topSyms: new Map(), strictMetadata: undefined };
   for (const [first, dup] of symbols.duplicates) {
     fc.diags.push(diag('duplicate-definition', `'${dup.name}' is already declared in this file.`, dup.start, dup.end,
       { related: [{ start: first.start, end: first.end, message: 'first declared here' }] }));
@@ -49,6 +50,15 @@ export function check(file: A.SourceFile, uri = 'file', workspace: WorkspaceLook
   return { diagnostics: fc.diags, calls: fc.calls, callByNode, refs: fc.refs, symbols, rulesByAgent };
 }
 
+const BUILTIN_TOOL_NAMES = [...BUILTIN_TOOLS.keys()];
+const keyLists = new WeakMap<object, string[]>();
+/** `Object.keys` of a catalog, once (a stable list for `closestWordIn`). */
+function keysOf(catalog: Record<string, KeyDoc>): string[] {
+  let keys = keyLists.get(catalog);
+  if (!keys) keyLists.set(catalog, (keys = Object.keys(catalog)));
+  return keys;
+}
+
 function emptyAgentContext(): AgentContext {
   return { agent: null, functions: new Map(), tools: new Map(), capabilities: new Set(), calledNames: new Set(), loopDepth: 0 };
 }
@@ -62,7 +72,7 @@ function checkKeys(fc: FileContext, body: A.Settings, known: Record<string, KeyD
     if (e.kind !== 'Setting') continue;
     const doc = known[e.key.name];
     if (!doc) {
-      const guess = closestWord(e.key.name, Object.keys(known));
+      const guess = closestWordIn(e.key.name, keysOf(known));
       report(fc, code, `Unknown ${what} '${e.key.name}'.${guess ? ` Did you mean '${guess}'?` : ''} Known: ${Object.keys(known).join(', ')}.`, e.key,
         guess ? { data: { suggestion: guess } } : undefined);
       continue;
@@ -110,7 +120,7 @@ function checkTool(fc: FileContext, tool: A.ToolDecl): void {
   switch (bindings[0]) {
     case 'builtin':
       if (typeof v !== 'string' || !BUILTIN_TOOLS.has(v)) {
-        const guess = typeof v === 'string' ? closestWord(v, BUILTIN_TOOLS.keys()) : undefined;
+        const guess = typeof v === 'string' ? closestWordIn(v, BUILTIN_TOOL_NAMES) : undefined;
         report(fc, 'unknown-builtin-tool', `${typeof v === 'string' ? `Unknown built-in tool "${v}".` : 'A builtin binding is a string naming a built-in tool.'}${guess ? ` Did you mean "${guess}"?` : ''} Built-ins: ${[...BUILTIN_TOOLS.keys()].join(', ')}.`, b.value ?? b);
       }
       break;
@@ -121,6 +131,7 @@ function checkTool(fc: FileContext, tool: A.ToolDecl): void {
       }
       const params = new Set(tool.params.map((p) => p.name.name));
       for (const part of v as string[]) {
+        if (!part.includes('{')) continue;
         for (const m of part.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
           if (!params.has(m[1])) report(fc, 'command-template', `The command uses '{${m[1]}}', but tool '${tool.name.name}' has no parameter '${m[1]}'.`, b.value ?? b);
         }
@@ -207,7 +218,7 @@ function checkAgent(fc: FileContext, agent: A.AgentDecl, filePolicies: A.PolicyD
         for (const attr of it.attrs) {
           const doc = WITH_ATTRIBUTES[attr.key.name];
           if (!doc) {
-            const guess = closestWord(attr.key.name, Object.keys(WITH_ATTRIBUTES));
+            const guess = closestWordIn(attr.key.name, keysOf(WITH_ATTRIBUTES));
             report(fc, 'unknown-with-attr', `Unknown \`with\` attribute '${attr.key.name}'.${guess ? ` Did you mean '${guess}'?` : ''} Known: ${Object.keys(WITH_ATTRIBUTES).join(', ')}.`, attr.key,
               guess ? { data: { suggestion: guess } } : undefined);
           } else checkValueKind(fc, attr.key, attr.value, doc);
@@ -220,7 +231,9 @@ function checkAgent(fc: FileContext, agent: A.AgentDecl, filePolicies: A.PolicyD
   const ownPolicies = agent.items.filter((i): i is A.PolicyDecl => i.kind === 'Policy');
   const known = new Set<string>([...ac.capabilities, ...ac.calledNames, ...ac.tools.keys()]);
   for (const p of ownPolicies) checkPolicy(fc, p, known);
-  const rules = [...ownPolicies, ...filePolicies].flatMap((p) => p.rules.map((r) => analyzeRule(r, p)));
+  const rules: RuleInfo[] = [];
+  for (const p of ownPolicies) for (const r of p.rules) rules.push(ruleInfo(fc, r, p));
+  for (const p of filePolicies) for (const r of p.rules) rules.push(ruleInfo(fc, r, p));
   checkUnreachable(fc, rules);
   const mode = approvalMode(fc, withSeen);
   for (let i = firstCalls; i < fc.calls.length; i++) {
@@ -230,13 +243,20 @@ function checkAgent(fc: FileContext, agent: A.AgentDecl, filePolicies: A.PolicyD
   return rules;
 }
 
+/** `analyzeRule`, once per rule (a file policy applies to every agent of the file). */
+function ruleInfo(fc: FileContext, rule: A.Rule, policy: A.PolicyDecl): RuleInfo {
+  let info = fc.ruleInfos.get(rule);
+  if (!info) fc.ruleInfos.set(rule, (info = analyzeRule(rule, policy)));
+  return info;
+}
+
 function approvalMode(fc: FileContext, w: A.WithBlock | null): 'ask' | 'strict' {
   const attr = w?.attrs.find((a) => a.key.name === 'approval_mode');
   if (attr) return constValue(attr.value) === 'strict' ? 'strict' : 'ask';
-  for (const it of fc.file.items) {
-    if (it.kind === 'Metadata' && constValue(setting(it.body, 'approval_mode')?.value) === 'strict') return 'strict';
+  if (fc.strictMetadata === undefined) {
+    fc.strictMetadata = fc.file.items.some((it) => it.kind === 'Metadata' && constValue(setting(it.body, 'approval_mode')?.value) === 'strict');
   }
-  return 'ask';
+  return fc.strictMetadata ? 'strict' : 'ask';
 }
 
 export function toolAction(site: CallSite): ActionRef {
@@ -277,7 +297,7 @@ function checkToolCall(fc: FileContext, site: CallSite, agent: A.AgentDecl, ac: 
 function checkPolicy(fc: FileContext, policy: A.PolicyDecl, known: Set<string>): void {
   let candidates: string[] | undefined;
   for (const rule of policy.rules) {
-    const info = analyzeRule(rule, policy);
+    const info = ruleInfo(fc, rule, policy);
     if (info.invalid) {
       report(fc, 'policy-invalid-pattern', `Invalid rule pattern: ${info.invalid}.`, rule.pattern);
       continue;
@@ -291,12 +311,27 @@ function checkPolicy(fc: FileContext, policy: A.PolicyDecl, known: Set<string>):
     }
     for (const t of info.targetNodes) {
       if (isKnownAction(fc, t.name, known)) continue;
-      const guess = closestWord(t.name, (candidates ??= [...known, ...fc.symbols.tools.keys()]));
+      const guess = closestAction(fc, t.name, (candidates ??= [...known]));
       report(fc, 'policy-unknown-target',
         `'${t.name}' names no declared tool, capability or call of this agent, so this rule never matches.${guess ? ` Did you mean '${guess}'?` : ''}`, t,
         guess ? { data: { suggestion: guess } } : undefined);
     }
   }
+}
+
+/**
+ * `closestWord(name, [...own, ...file tools])`: the part over the file's tools (long, the same for
+ * every policy of the file) is memoised per name.
+ */
+function closestAction(fc: FileContext, name: string, own: string[]): string | undefined {
+  const near = nearestWord(name, own);
+  let inFile = fc.toolHints.get(name);
+  if (inFile === undefined) {
+    inFile = nearestWord(name, [...fc.symbols.tools.keys()]) ?? null;
+    fc.toolHints.set(name, inFile);
+  }
+  if (!near) return inFile?.word;
+  return inFile && inFile.distance < near.distance ? inFile.word : near.word;
 }
 
 function isKnownAction(fc: FileContext, name: string, known: Set<string>): boolean {

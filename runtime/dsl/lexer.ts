@@ -5,8 +5,14 @@
  * (one regex instead of forty, and keywords stay usable as member names and record keys).
  * Keywords carry the categories `Word` (any word: keys, members) and, for the soft ones, `Name`
  * (words that may also name a variable, like `agent` or `type`).
+ * `lex` uses the hand-written scanner (scanner.ts, the same tokens, several times faster) and falls
+ * back to the Chevrotain lexer for text the scanner leaves to it (lexing errors, rare constructs).
  */
 import { createToken, Lexer, TokenType, IToken, ILexingError } from 'chevrotain';
+import {
+  CROSS_CHECK, HARD_KEYWORDS, K_DURATION, K_IDENT, K_NUMBER, K_STRING, K_VAULT, KIND_COUNT, KIND_IMAGE, KW_KIND, Keyword, PUNCT_IMAGES,
+  Scan, scan, SOFT_KEYWORDS,
+} from './scanner';
 
 /** Any word, keyword or not. */
 export const Word = createToken({ name: 'Word', pattern: Lexer.NA, label: 'a name' });
@@ -85,16 +91,7 @@ export const Semicolon = punct('Semicolon', ';');
 export const Colon = punct('Colon', ':');
 export const Dot = punct('Dot', '.');
 
-/** Keywords that can never name a value. */
-export const HARD_KEYWORDS = [
-  'let', 'if', 'else', 'for', 'in', 'while', 'match', 'try', 'catch', 'return', 'break', 'continue',
-  'parallel', 'true', 'false', 'null', 'not',
-] as const;
-/** Keywords that start items but may also be used as names (`body.type`, `agent.id`, `memory = ...`). */
-export const SOFT_KEYWORDS = [
-  'metadata', 'agent', 'policy', 'type', 'function', 'tool', 'mcp', 'schedule', 'channel', 'memory',
-  'webhook', 'capabilities', 'with', 'allow', 'deny', 'require', 'audit',
-] as const;
+export { HARD_KEYWORDS, SOFT_KEYWORDS } from './scanner';
 
 export const KEYWORD_TOKENS = new Map<string, TokenType>();
 const KEYWORD_CATEGORIES: Record<string, TokenType[]> = { in: [EqualityOp], not: [UnaryOp] };
@@ -105,7 +102,7 @@ for (const kw of HARD_KEYWORDS) {
 for (const kw of SOFT_KEYWORDS) {
   KEYWORD_TOKENS.set(kw, createToken({ name: `Kw_${kw}`, pattern: Lexer.NA, label: `'${kw}'`, categories: [Name] }));
 }
-export function kw(word: (typeof HARD_KEYWORDS)[number] | (typeof SOFT_KEYWORDS)[number]): TokenType {
+export function kw(word: Keyword): TokenType {
   return KEYWORD_TOKENS.get(word)!;
 }
 
@@ -121,7 +118,8 @@ export const ALL_TOKENS: TokenType[] = [
   Word, Name, Punct, AssignOp, BinaryOp, OrOp, AndOp, EqualityOp, RelOp, AddOp, MulOp, UnaryOp, ...LEXED_TOKENS, ...KEYWORD_TOKENS.values(),
 ];
 
-const lexer = new Lexer(LEXED_TOKENS, { positionTracking: 'onlyOffset', ensureOptimizations: true });
+/** Built on first use: most documents never need it (see `lex`). */
+let lexer: Lexer | undefined;
 
 export interface LexResult {
   tokens: IToken[];
@@ -129,8 +127,49 @@ export interface LexResult {
   errors: ILexingError[];
 }
 
-/** Lexes a document. Never throws; unknown characters become lexing errors. */
-export function lex(text: string): LexResult {
+/** The token type of each scanner kind (scanner.ts). */
+export const KIND_TYPES: TokenType[] = new Array<TokenType>(KIND_COUNT);
+{
+  KIND_TYPES[K_IDENT] = Identifier;
+  for (const w of [...HARD_KEYWORDS, ...SOFT_KEYWORDS]) KIND_TYPES[KW_KIND[w]] = KEYWORD_TOKENS.get(w)!;
+  KIND_TYPES[K_STRING] = StringLit;
+  KIND_TYPES[K_VAULT] = Vault;
+  KIND_TYPES[K_DURATION] = Duration;
+  KIND_TYPES[K_NUMBER] = NumberLit;
+  const byImage = new Map<string, TokenType>();
+  for (const t of LEXED_TOKENS) if (typeof t.PATTERN === 'string') byImage.set(t.PATTERN, t);
+  PUNCT_IMAGES.forEach((p, i) => { KIND_TYPES[K_NUMBER + 1 + i] = byImage.get(p)!; });
+}
+const COMMENT_TYPES = [LineComment, HashComment, BlockComment];
+
+/**
+ * Lexes a document. Never throws; unknown characters become lexing errors. The scanner does the
+ * work when it can (the same tokens, see scanner.ts); the Chevrotain lexer otherwise. A scan of the
+ * same text can be passed in to reuse it, and `from` skips that scan's first tokens (the comments
+ * are always all of them).
+ */
+export function lex(text: string, scanned?: Scan, from = 0): LexResult {
+  const s = scanned ?? scan(text);
+  if (!s) return chevrotainLex(text);
+  const result = tokensOfScan(text, s, from);
+  if (CROSS_CHECK) {
+    const reference = chevrotainLex(text);
+    reference.tokens = reference.tokens.slice(from);
+    if (fingerprint(result) !== fingerprint(reference)) {
+      throw new Error(`The scanner disagrees with the Chevrotain lexer on ${JSON.stringify(text.slice(0, 300))}`);
+    }
+  }
+  return result;
+}
+
+function fingerprint(r: LexResult): string {
+  const tok = (t: IToken) => [t.image, t.startOffset, t.tokenType.name, t.tokenTypeIdx];
+  return JSON.stringify([r.tokens.map(tok), r.comments.map(tok), r.errors]);
+}
+
+/** The Chevrotain lexer, with every word re-typed to its keyword. */
+export function chevrotainLex(text: string): LexResult {
+  lexer ??= new Lexer(LEXED_TOKENS, { positionTracking: 'onlyOffset', ensureOptimizations: true });
   const result = lexer.tokenize(text);
   const tokens = result.tokens;
   for (let i = 0; i < tokens.length; i++) {
@@ -144,4 +183,24 @@ export function lex(text: string): LexResult {
     }
   }
   return { tokens, comments: result.groups.comments ?? [], errors: result.errors };
+}
+
+/** Chevrotain tokens (the same objects its lexer makes with positionTracking 'onlyOffset') from a scan. */
+function tokensOfScan(text: string, s: Scan, from: number): LexResult {
+  const tokens: IToken[] = new Array<IToken>(s.n - from);
+  for (let i = from; i < s.n; i++) {
+    const kind = s.kinds[i];
+    const type = KIND_TYPES[kind];
+    const start = s.starts[i];
+    // Keywords and punctuation share one image string each.
+    const image = KIND_IMAGE[kind] || text.slice(start, s.ends[i]);
+    tokens[i - from] = { image, startOffset: start, tokenTypeIdx: type.tokenTypeIdx!, tokenType: type } as IToken;
+  }
+  const comments: IToken[] = [];
+  const c = s.comments;
+  for (let i = 0; i < c.length; i += 3) {
+    const type = COMMENT_TYPES[c[i + 2]];
+    comments.push({ image: text.slice(c[i], c[i + 1]), startOffset: c[i], tokenTypeIdx: type.tokenTypeIdx!, tokenType: type } as IToken);
+  }
+  return { tokens, comments, errors: [] };
 }

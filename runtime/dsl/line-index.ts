@@ -1,9 +1,14 @@
-/** Offset ⇄ line/column conversion (0-based, UTF-16 columns, as in LSP). */
+/** Offset ⇄ line/column conversion (0-based, UTF-16 columns, as in LSP); the line table is built lazily. */
 export interface Position { line: number; character: number }
 
 export class LineIndex {
-  private readonly starts: number[];
-  constructor(readonly text: string) {
+  /** Line start offsets, computed on first use (most analyses never convert a position). */
+  private lineStarts: number[] | undefined;
+  constructor(readonly text: string) {}
+
+  private get starts(): number[] {
+    if (this.lineStarts) return this.lineStarts;
+    const text = this.text;
     const starts = [0];
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
@@ -13,7 +18,7 @@ export class LineIndex {
         starts.push(i + 1);
       }
     }
-    this.starts = starts;
+    return (this.lineStarts = starts);
   }
 
   get lineCount(): number { return this.starts.length; }

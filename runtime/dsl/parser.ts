@@ -1,354 +1,48 @@
 /**
- * Top-level items and the public `parse` entry point. One parser instance is built once and reused.
- * Parsing never throws: it returns the tree plus every lexing and parsing diagnostic.
+ * The Chevrotain parser (built once, on first use, and reused) and the public `parse` entry point.
+ * Parsing never throws: it returns the tree plus every lexing and parsing diagnostic. Items that
+ * parse cleanly take the fast path (fast-parser.ts), which gives the same tree; the Chevrotain
+ * parser parses the items with errors and is the only source of syntax diagnostics.
  */
-import { IRecognitionException, IToken, tokenMatcher, EOF } from 'chevrotain';
+import { IToken, EOF } from 'chevrotain';
 import * as A from './ast';
-import {
-  Arrow, Colon, Comma, Eq, Identifier, LBracket, LCurly, LParen, Name, Punct, RBracket, RCurly, RParen,
-  Semicolon, StringLit, Word, kw, lex, LineComment, HashComment,
-} from './lexer';
-import { StmtParser } from './parser-statements';
+import { Identifier, lex, LineComment, HashComment } from './lexer';
+import { ItemParser } from './parser-items';
 import { tokEnd } from './parser-base';
 import { Diagnostic, diag } from './diagnostics';
 import { LineIndex } from './line-index';
-import { decodeString } from './literals';
-import { closestWord } from './suggest';
+import { convertErrors, dedupe, unclosedAtEnd } from './parse-errors';
+import { C_BLOCK, C_HASH, C_LINE, CROSS_CHECK, Scan, scan } from './scanner';
+import { FastParse, fastParse } from './fast-parser';
 
-const Kw = {
-  metadata: kw('metadata'), agent: kw('agent'), policy: kw('policy'), type: kw('type'), function: kw('function'),
-  tool: kw('tool'), mcp: kw('mcp'), schedule: kw('schedule'), channel: kw('channel'), memory: kw('memory'),
-  webhook: kw('webhook'), capabilities: kw('capabilities'), with: kw('with'), allow: kw('allow'), deny: kw('deny'),
-  require: kw('require'), audit: kw('audit'), if: kw('if'),
-};
+export { AGENT_ITEM_KEYWORDS, RULE_VERBS, TOP_LEVEL_KEYWORDS } from './parser-items';
 
-export const TOP_LEVEL_KEYWORDS = ['metadata', 'agent', 'policy', 'type', 'function', 'tool', 'mcp', 'schedule', 'channel', 'memory', 'webhook'];
-export const AGENT_ITEM_KEYWORDS = ['capabilities', 'policy', 'function', 'tool', 'with'];
-export const RULE_VERBS = ['allow', 'deny', 'require', 'audit'];
-
-class BatonParser extends StmtParser {
-  /** Items parsed so far: kept when an error ends the whole file early. */
-  private items: A.Item[] = [];
-
-  sourceFile = this.RULE('sourceFile', (): A.Item[] => {
-    const items: A.Item[] = [];
-    this.ACTION(() => { this.items = items; });
-    this.MANY(() => { items.push(this.SUBRULE(this.topItem)); });
-    return items;
-  }, { recoveryValueFunc: () => this.items });
-
-  topItem = this.RULE('topItem', (): A.Item => this.OR({
-    IGNORE_AMBIGUITIES: true,
-    DEF: [
-      { ALT: () => this.SUBRULE(this.metadataDecl) },
-      { ALT: () => this.SUBRULE(this.agentDecl) },
-      { ALT: () => this.SUBRULE(this.policyDecl) },
-      { ALT: () => this.SUBRULE(this.typeDecl) },
-      { ALT: () => this.SUBRULE(this.functionDecl) },
-      { ALT: () => this.SUBRULE(this.toolDecl) },
-      { ALT: () => this.SUBRULE(this.namedSettingsDecl) },
-      { ALT: () => this.unknownItem(this.CONSUME(Word), 'top-level item', TOP_LEVEL_KEYWORDS) },
-      { ALT: () => this.strayToken(this.CONSUME(Punct)) },
-      { ALT: () => this.strayToken(this.CONSUME(LCurly)) },
-      { ALT: () => this.strayToken(this.CONSUME(RCurly)) },
-    ],
-  }), { recoveryValueFunc: () => this.errorNode() });
-
-  /** An unknown word where an item should start: one error, then the rest of the item is skipped. */
-  private unknownItem(t: IToken, what: string, known: string[]): A.ErrorNode {
-    return this.ACTION(() => {
-      const guess = closestWord(t.image, known);
-      const hint = guess ? ` Did you mean '${guess}'?` : ` Expected one of: ${known.join(', ')}.`;
-      const message = `Unknown ${what} '${t.image}'.${hint}`;
-      this.report('unknown-item', message, t.startOffset, tokEnd(t), guess ? { suggestion: guess } : undefined);
-      const end = this.skipRestOfItem(t);
-      return { kind: 'Error', message, start: t.startOffset, end } as A.ErrorNode;
-    });
-  }
-
-  private strayToken(t: IToken): A.ErrorNode {
-    return this.ACTION(() => {
-      const message = `Unexpected '${t.image}'.`;
-      this.report('syntax-error', message, t.startOffset, tokEnd(t));
-      const end = this.skipRestOfItem(t);
-      return { kind: 'Error', message, start: t.startOffset, end } as A.ErrorNode;
-    });
-  }
-
-  metadataDecl = this.RULE('metadataDecl', (): A.MetadataDecl => {
-    const start = this.here();
-    this.CONSUME(Kw.metadata);
-    const body = this.SUBRULE(this.settingsBlock);
-    return this.range({ kind: 'Metadata', body } as A.MetadataDecl, start);
-  });
-
-  agentDecl = this.RULE('agentDecl', (): A.AgentDecl => {
-    const start = this.here();
-    this.CONSUME(Kw.agent);
-    const name = this.ident(this.CONSUME(Name));
-    let params: A.Param[] | null = null;
-    let returns: A.TypeRef | null = null;
-    this.OPTION(() => { params = this.SUBRULE(this.paramList); });
-    this.OPTION2(() => { this.CONSUME(Arrow); returns = this.SUBRULE(this.typeRef); });
-    const items: A.AgentItem[] = [];
-    this.CONSUME(LCurly);
-    this.MANY(() => { items.push(this.SUBRULE(this.agentItem)); });
-    this.closeCurly();
-    return this.range({ kind: 'Agent', name, params, returns, items } as A.AgentDecl, start);
-  });
-
-  agentItem = this.RULE('agentItem', (): A.AgentItem => this.OR({
-    IGNORE_AMBIGUITIES: true,
-    DEF: [
-      { ALT: () => this.SUBRULE(this.capabilities) },
-      { ALT: () => this.SUBRULE(this.policyDecl) },
-      { ALT: () => this.SUBRULE(this.functionDecl) },
-      { ALT: () => this.SUBRULE(this.toolDecl) },
-      { ALT: () => this.SUBRULE(this.withBlock) },
-      { ALT: () => this.unknownItem(this.CONSUME(Word), 'agent item', AGENT_ITEM_KEYWORDS) },
-      { ALT: () => this.strayToken(this.CONSUME(Punct)) },
-      { ALT: () => this.strayToken(this.CONSUME(LCurly)) },
-    ],
-  }), { recoveryValueFunc: () => this.errorNode() });
-
-  capabilities = this.RULE('capabilities', (): A.Capabilities => {
-    const start = this.here();
-    this.CONSUME(Kw.capabilities);
-    const sep = this.OR([{ ALT: () => this.CONSUME(Colon) }, { ALT: () => this.CONSUME(Eq) }]);
-    const items: A.CapabilityRef[] = [];
-    this.CONSUME(LBracket);
-    this.OPTION(() => {
-      items.push(this.SUBRULE(this.capabilityRef));
-      this.MANY({
-        GATE: () => !this.is(2, RBracket),
-        DEF: () => { this.CONSUME(Comma); items.push(this.SUBRULE2(this.capabilityRef)); },
-      });
-      this.OPTION2(() => this.CONSUME2(Comma));
-    });
-    this.CONSUME(RBracket);
-    this.OPTION3(() => this.OR2([{ ALT: () => this.CONSUME3(Comma) }, { ALT: () => this.CONSUME(Semicolon) }]));
-    return this.range({ kind: 'Capabilities', sep: sep.image as ':' | '=', items } as A.Capabilities, start);
-  });
-
-  capabilityRef = this.RULE('capabilityRef', (): A.CapabilityRef => this.OR([
-    {
-      ALT: () => {
-        const t = this.CONSUME(StringLit);
-        return { kind: 'Capability', name: decodeString(t.image ?? '""'), quoted: true, start: t.startOffset, end: tokEnd(t) } as A.CapabilityRef;
-      },
-    },
-    {
-      ALT: () => {
-        const t = this.CONSUME(Word);
-        return { kind: 'Capability', name: t.image, quoted: false, start: t.startOffset, end: tokEnd(t) } as A.CapabilityRef;
-      },
-    },
-  ]));
-
-  policyDecl = this.RULE('policyDecl', (): A.PolicyDecl => {
-    const start = this.here();
-    this.CONSUME(Kw.policy);
-    const name = this.ident(this.CONSUME(Name));
-    const rules: A.Rule[] = [];
-    this.CONSUME(LCurly);
-    this.MANY(() => {
-      const r = this.SUBRULE(this.rule);
-      this.ACTION(() => { if (r.kind === 'Rule') rules.push(r); });
-    });
-    this.closeCurly();
-    return this.range({ kind: 'Policy', name, rules } as A.PolicyDecl, start);
-  });
-
-  rule = this.RULE('rule', (): A.Rule | A.ErrorNode => this.OR({
-    IGNORE_AMBIGUITIES: true,
-    DEF: [
-      {
-        GATE: () => this.is(2, Colon),
-        ALT: () => {
-          const start = this.here();
-          const verb = this.OR2([
-            { ALT: () => this.CONSUME(Kw.allow) },
-            { ALT: () => this.CONSUME(Kw.deny) },
-            { ALT: () => this.CONSUME(Kw.require) },
-            { ALT: () => this.CONSUME(Kw.audit) },
-          ]);
-          this.CONSUME(Colon);
-          const pattern = this.SUBRULE(this.expr);
-          let condition: A.Expr | null = null;
-          this.OPTION(() => { this.CONSUME(Kw.if); condition = this.SUBRULE2(this.expr); });
-          this.OPTION2(() => this.OR3([{ ALT: () => this.CONSUME(Comma) }, { ALT: () => this.CONSUME(Semicolon) }]));
-          return this.range({ kind: 'Rule', verb: verb.image as A.RuleVerb, pattern, condition } as A.Rule, start);
-        },
-      },
-      { ALT: () => this.unknownItem(this.CONSUME(Word), 'policy rule', RULE_VERBS) },
-      { ALT: () => this.strayToken(this.CONSUME(Punct)) },
-      { ALT: () => this.strayToken(this.CONSUME(LCurly)) },
-    ],
-  }), { recoveryValueFunc: () => this.errorNode() });
-
-  withBlock = this.RULE('withBlock', (): A.WithBlock => {
-    const start = this.here();
-    this.CONSUME(Kw.with);
-    const attrs: A.WithAttr[] = [];
-    this.OPTION(() => {
-      attrs.push(this.SUBRULE(this.withAttr));
-      this.MANY(() => { this.CONSUME(Comma); attrs.push(this.SUBRULE2(this.withAttr)); });
-    });
-    const body = this.SUBRULE(this.block);
-    return this.range({ kind: 'With', attrs, body } as A.WithBlock, start);
-  });
-
-  withAttr = this.RULE('withAttr', (): A.WithAttr => {
-    const start = this.here();
-    const key = this.ident(this.CONSUME(Word));
-    this.OR([{ ALT: () => this.CONSUME(Eq) }, { ALT: () => this.CONSUME(Colon) }]);
-    const value = this.SUBRULE(this.expr, { ARGS: [true] });
-    return this.range({ kind: 'WithAttr', key, value } as A.WithAttr, start);
-  });
-
-  paramList = this.RULE('paramList', (): A.Param[] => {
-    const params: A.Param[] = [];
-    this.CONSUME(LParen);
-    this.OPTION(() => {
-      params.push(this.SUBRULE(this.param));
-      this.MANY({
-        GATE: () => !this.is(2, RParen),
-        DEF: () => { this.CONSUME(Comma); params.push(this.SUBRULE2(this.param)); },
-      });
-      this.OPTION2(() => this.CONSUME2(Comma));
-    });
-    this.CONSUME(RParen);
-    return params;
-  });
-
-  param = this.RULE('param', (): A.Param => {
-    const start = this.here();
-    const name = this.ident(this.CONSUME(Name));
-    let type: A.TypeRef | null = null;
-    let def: A.Expr | null = null;
-    this.OPTION(() => { this.CONSUME(Colon); type = this.SUBRULE(this.typeRef); });
-    this.OPTION2(() => { this.CONSUME(Eq); def = this.SUBRULE(this.expr); });
-    return this.range({ kind: 'Param', name, type, default: def } as A.Param, start);
-  });
-
-  functionDecl = this.RULE('functionDecl', (): A.FunctionDecl => {
-    const start = this.here();
-    this.CONSUME(Kw.function);
-    const name = this.ident(this.CONSUME(Name));
-    const params = this.SUBRULE(this.paramList);
-    let returns: A.TypeRef | null = null;
-    this.OPTION(() => { this.CONSUME(Arrow); returns = this.SUBRULE(this.typeRef); });
-    const body = this.SUBRULE(this.block);
-    return this.range({ kind: 'Function', name, params, returns, body } as A.FunctionDecl, start);
-  });
-
-  toolDecl = this.RULE('toolDecl', (): A.ToolDecl => {
-    const start = this.here();
-    this.CONSUME(Kw.tool);
-    const name = this.ident(this.CONSUME(Name));
-    let params: A.Param[] = [];
-    this.OPTION(() => { params = this.SUBRULE(this.paramList); });
-    let returns: A.TypeRef | null = null;
-    this.OPTION2(() => { this.CONSUME(Arrow); returns = this.SUBRULE(this.typeRef); });
-    const body = this.SUBRULE(this.settingsBlock);
-    return this.range({ kind: 'Tool', name, params, returns, body } as A.ToolDecl, start);
-  });
-
-  typeDecl = this.RULE('typeDecl', (): A.TypeDecl => {
-    const start = this.here();
-    this.CONSUME(Kw.type);
-    const name = this.ident(this.CONSUME(Name));
-    this.CONSUME(Eq);
-    const type = this.SUBRULE(this.typeRef);
-    this.OPTION(() => this.CONSUME(Semicolon));
-    return this.range({ kind: 'TypeDecl', name, type } as A.TypeDecl, start);
-  });
-
-  namedSettingsDecl = this.RULE('namedSettingsDecl', (): A.McpDecl | A.SettingsDecl => {
-    const start = this.here();
-    const k = this.OR([
-      { ALT: () => this.CONSUME(Kw.mcp) },
-      { ALT: () => this.CONSUME(Kw.schedule) },
-      { ALT: () => this.CONSUME(Kw.channel) },
-      { ALT: () => this.CONSUME(Kw.memory) },
-      { ALT: () => this.CONSUME(Kw.webhook) },
-    ]);
-    const name = this.ident(this.CONSUME(Name));
-    const body = this.SUBRULE(this.settingsBlock);
-    const kind = ({ mcp: 'Mcp', schedule: 'Schedule', channel: 'Channel', memory: 'Memory', webhook: 'Webhook' } as const)[k.image as 'mcp'];
-    return this.range({ kind, name, body } as A.McpDecl | A.SettingsDecl, start);
-  });
-
-  settingsBlock = this.RULE('settingsBlock', (): A.Settings => {
-    const start = this.here();
-    const entries: A.Settings['entries'] = [];
-    this.CONSUME(LCurly);
-    this.MANY(() => {
-      entries.push(this.OR({
-        IGNORE_AMBIGUITIES: true,
-        DEF: [
-          { GATE: () => this.is(2, Name) && this.is(3, LCurly), ALT: () => this.SUBRULE(this.policyDecl) },
-          { ALT: () => this.SUBRULE(this.setting) },
-          { ALT: () => this.strayToken(this.CONSUME(Punct)) },
-          { ALT: () => this.strayToken(this.CONSUME(LCurly)) },
-        ],
-      }));
-    });
-    this.closeCurly();
-    return this.range({ kind: 'Settings', entries } as A.Settings, start);
-  });
-
-  setting = this.RULE('setting', (): A.Setting => {
-    const start = this.here();
-    const keyTok = this.CONSUME(Word);
-    const key = this.ident(keyTok);
-    let sep: A.Setting['sep'] = null;
-    let value: A.Expr | null = null;
-    let block: A.Settings | null = null;
-    let comma = false;
-    this.OR([
-      { ALT: () => { block = this.SUBRULE(this.settingsBlock); } },
-      {
-        ALT: () => {
-          this.OPTION(() => {
-            sep = this.OR2([{ ALT: () => this.CONSUME(Colon) }, { ALT: () => this.CONSUME(Eq) }]).image as ':' | '=';
-          });
-          this.OPTION2({
-            GATE: () => !this.nextIsNewKey(),
-            DEF: () => { value = this.SUBRULE(this.expr, { ARGS: [sep === null] }); },
-          });
-          this.ACTION(() => {
-            if (value === null) {
-              this.report('missing-value', `'${key.name}' has no value.`, key.start, this.prevEnd());
-            }
-          });
-        },
-      },
-    ]);
-    this.OPTION3(() => this.OR3([
-      { ALT: () => { this.CONSUME(Comma); comma = true; } },
-      { ALT: () => this.CONSUME(Semicolon) },
-    ]));
-    return this.range({ kind: 'Setting', key, sep, value, block, comma } as A.Setting, start);
-  });
-
-  /** `key:` followed by `other:` or `}`: the value of `key` is missing. */
-  private nextIsNewKey(): boolean {
-    if (this.is(1, RCurly) || this.is(1, Comma) || this.LA(1).tokenType === EOF) return true;
-    return this.is(1, Word) && (this.is(2, Colon) || this.is(2, Eq)) && this.lineOf(this.LA(1).startOffset) !== this.lineOf(this.prevEnd() - 1);
-  }
-
+class BatonParser extends ItemParser {
   constructor() {
     super();
     this.performSelfAnalysis();
   }
 
-  run(text: string): { items: A.Item[]; tokens: IToken[]; commentTokens: IToken[]; lexDiags: Diagnostic[] } {
-    const lexed = lex(text);
+  /**
+   * Parses `text`, or with `from` only its tokens from index `from` on: the start of a top-level item,
+   * where a parse of the whole text is in the same state (the items before it parsed without error).
+   * With `scanned` (a scan of `text`), the fast path parses the items between those with errors.
+   */
+  run(text: string, scanned?: Scan, from = 0): { items: A.Item[]; tokens: IToken[]; commentTokens: IToken[]; lexDiags: Diagnostic[] } {
+    const lexed = lex(text, scanned, from);
     this.resetState(text);
     this.input = lexed.tokens;
     this.items = [];
-    const items = this.sourceFile() ?? this.items;
+    this.text = text;
+    this.scanned = scanned;
+    this.scanOffset = from;
+    let items: A.Item[];
+    try {
+      items = this.sourceFile() ?? this.items;
+    } finally {
+      this.text = '';
+      this.scanned = undefined;
+    }
     const lexDiags = lexed.errors.map((e) =>
       diag('lex-error', `Unexpected character '${text.substr(e.offset, e.length || 1)}'.`, e.offset, e.offset + (e.length || 1)));
     if (this.fileEndedInsideBlock && !this.errors.some((e) => e.token.tokenType === EOF)) {
@@ -375,17 +69,71 @@ export interface ParseResult {
   lines: LineIndex;
 }
 
-/** Parses a document. Never throws. */
+/**
+ * Parses a document. Never throws. The fast path (scanner.ts, fast-parser.ts) parses every item it
+ * can; the Chevrotain parser the items with errors (or anything the fast path is unsure of), and
+ * all of a text with lexing errors.
+ */
 export function parse(text: string): ParseResult {
+  const scanned = scan(text);
+  if (!scanned) return chevrotainParse(text);
+  const fast = fastParse(text, scanned, 0);
+  let result: ParseResult;
+  if (fast.resumeAt < 0) {
+    const comments = commentsOfScan(text, scanned);
+    result = { file: { kind: 'SourceFile', items: fast.items, comments, start: 0, end: text.length }, diagnostics: [], lines: new LineIndex(text) };
+  } else {
+    // The Chevrotain parser takes over at the first item the fast path gave up on (and hands the
+    // items between errors back to it).
+    result = chevrotainParse(text, scanned, fast);
+  }
+  if (CROSS_CHECK) crossCheck(text, result);
+  return result;
+}
+
+/** With BATON_PARSER_CROSSCHECK=1 (scanner.ts), the fast path's result must be the Chevrotain parser's. */
+function crossCheck(text: string, fast: ParseResult): void {
+  const slow = parseWithChevrotain(text);
+  if (JSON.stringify(slow.diagnostics) !== JSON.stringify(fast.diagnostics) || JSON.stringify(slow.file) !== JSON.stringify(fast.file)) {
+    throw new Error(`The fast parser disagrees with the Chevrotain parser on ${JSON.stringify(text.slice(0, 300))}`);
+  }
+}
+
+const COMMENT_STYLES: A.Comment['style'][] = [];
+COMMENT_STYLES[C_LINE] = '//';
+COMMENT_STYLES[C_HASH] = '#';
+COMMENT_STYLES[C_BLOCK] = '/*';
+
+function commentsOfScan(text: string, s: Scan): A.Comment[] {
+  const out: A.Comment[] = [];
+  const c = s.comments;
+  for (let i = 0; i < c.length; i += 3) {
+    out.push({ kind: 'Comment', start: c[i], end: c[i + 1], text: text.slice(c[i], c[i + 1]), style: COMMENT_STYLES[c[i + 2]] });
+  }
+  return out;
+}
+
+/** The Chevrotain parser alone: the reference the fast path must agree with (tests compare them). */
+export function parseWithChevrotain(text: string): ParseResult {
+  return chevrotainParse(text);
+}
+
+/**
+ * The Chevrotain parser, where `parse` needs it. With `scanned` (a scan of `text`) the fast path
+ * parses the items between those with errors; `prefix` holds the items it parsed before the first
+ * one it gave up on (token `resumeAt`), where this parser starts.
+ */
+function chevrotainParse(text: string, scanned?: Scan, prefix?: FastParse): ParseResult {
   const p = parser();
   let lines: LineIndex | undefined;
   let items: A.Item[] = [];
   let diagnostics: Diagnostic[] = [];
   let comments: A.Comment[] = [];
   try {
-    const r = p.run(text);
+    const r = p.run(text, scanned, prefix?.resumeAt);
     lines = p.lineIndex;
     items = r.items.filter((i) => i && typeof i === 'object');
+    if (prefix) items = [...prefix.items, ...items];
     comments = r.commentTokens.map((t) => ({
       kind: 'Comment', start: t.startOffset, end: tokEnd(t), text: t.image,
       style: t.tokenType === LineComment ? '//' : t.tokenType === HashComment ? '#' : '/*',
@@ -399,87 +147,6 @@ export function parse(text: string): ParseResult {
   }
   diagnostics = dedupe(diagnostics);
   return { file: { kind: 'SourceFile', items, comments, start: 0, end: text.length }, diagnostics, lines: lines ?? new LineIndex(text) };
-}
-
-const OPENERS: Record<string, string> = { '{': '}', '(': ')', '[': ']' };
-
-function convertErrors(errors: IRecognitionException[], tokens: IToken[], text: string, lines: LineIndex): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  for (const e of errors) {
-    const tok = e.token;
-    const atEof = tok.tokenType === EOF || !(tok.startOffset >= 0);
-    if (atEof) {
-      const unclosed = unclosedAtEnd(tokens, text, lines);
-      out.push(unclosed.code === 'unclosed-block' ? unclosed
-        : diag('syntax-error', `Unexpected end of file: ${describe(e)}.`, text.length, text.length));
-      continue;
-    }
-    const start = tok.startOffset;
-    const end = tokEnd(tok);
-    const found = tok.image;
-    const m = /Expecting (?:token of type )?--> (.*?) <-- but found --> '(.*)' <--/s.exec(e.message);
-    if (m && e.name === 'MismatchedTokenException') {
-      const expected = m[1];
-      const prev = (e as unknown as { previousToken?: IToken }).previousToken;
-      if ((expected === "';'" || expected === "')'" || expected === "']'" || expected === "','") && prev && prev.startOffset >= 0) {
-        const at = tokEnd(prev);
-        out.push(diag('syntax-error', `Expected ${expected} after '${prev.image}', found '${found}'.`, at, at));
-      } else {
-        out.push(diag('syntax-error', `Expected ${expected}, found '${found}'.`, start, end));
-      }
-      continue;
-    }
-    out.push(diag('syntax-error', `Unexpected '${found}': ${describe(e)}.`, start, end));
-  }
-  return out;
-}
-
-const RULE_DESCRIPTIONS: Record<string, string> = {
-  primary: 'expected an expression', expr: 'expected an expression', unaryExpr: 'expected an expression',
-  postfixExpr: 'expected an expression', typeAtom: 'expected a type', typeRef: 'expected a type',
-  patternAtom: 'expected a pattern', pattern: 'expected a pattern', stmt: 'expected a statement',
-  capabilityRef: 'expected a capability name', recordEntry: "expected a record entry 'key: value'",
-  arg: 'expected an argument', param: 'expected a parameter', setting: 'expected a setting', rule: 'expected a policy rule',
-};
-
-function describe(e: IRecognitionException): string {
-  const stack = e.context?.ruleStack ?? [];
-  for (let i = stack.length - 1; i >= 0; i--) {
-    const d = RULE_DESCRIPTIONS[stack[i]];
-    if (d) return d;
-  }
-  return 'this does not fit here';
-}
-
-function unclosedAtEnd(tokens: IToken[], text: string, lines: LineIndex): Diagnostic {
-  const open = findUnclosed(tokens);
-  const end = text.length;
-  if (!open) return diag('syntax-error', 'Unexpected end of file.', end, end);
-  const close = OPENERS[open.image];
-  return diag('unclosed-block',
-    `Expected '${close}' to close the '${open.image}' opened on line ${lines.lineOf(open.startOffset) + 1}; the file ends first.`,
-    end, end, { related: [{ start: open.startOffset, end: tokEnd(open), message: `'${open.image}' opened here` }] });
-}
-
-function findUnclosed(tokens: IToken[]): IToken | undefined {
-  const stack: IToken[] = [];
-  for (const t of tokens) {
-    if (tokenMatcher(t, LCurly) || tokenMatcher(t, LParen) || tokenMatcher(t, LBracket)) stack.push(t);
-    else if (tokenMatcher(t, RCurly) || tokenMatcher(t, RParen) || tokenMatcher(t, RBracket)) stack.pop();
-  }
-  return stack[stack.length - 1];
-}
-
-function dedupe(diags: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  const out: Diagnostic[] = [];
-  for (const d of diags.sort((a, b) => a.start - b.start || a.end - b.end)) {
-    const key = `${d.start}:${d.severity}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(d);
-  }
-  return out;
 }
 
 export { Identifier };

@@ -39,7 +39,8 @@ function mentionsApproval(e: A.Node | null): boolean {
     if (found || !n || typeof n !== 'object') return;
     const node = n as A.Node;
     if (node.kind === 'Member' && (node as A.Member).property.name === 'has_human_approval') { found = true; return; }
-    for (const v of Object.values(node)) {
+    for (const key in node) {
+      const v = (node as unknown as Record<string, unknown>)[key];
       if (Array.isArray(v)) v.forEach(visit);
       else if (v && typeof v === 'object' && 'kind' in v) visit(v);
     }

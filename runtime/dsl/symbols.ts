@@ -17,20 +17,21 @@ export interface Sym {
 }
 
 export class Scope {
-  private readonly names = new Map<string, Sym>();
+  /** Created on the first definition: most block scopes define nothing. */
+  private names: Map<string, Sym> | null = null;
   constructor(readonly parent: Scope | null, readonly isFunctionRoot = false) {}
 
   lookup(name: string): Sym | undefined {
     for (let s: Scope | null = this; s; s = s.parent) {
-      const found = s.names.get(name);
+      const found = s.names?.get(name);
       if (found) return found;
     }
     return undefined;
   }
 
-  own(name: string): Sym | undefined { return this.names.get(name); }
+  own(name: string): Sym | undefined { return this.names?.get(name); }
 
-  define(sym: Sym): void { this.names.set(sym.name, sym); }
+  define(sym: Sym): void { (this.names ??= new Map()).set(sym.name, sym); }
 
   /** The nearest agent-body or function scope (where implicit `x = ...` declarations go). */
   functionRoot(): Scope {
@@ -43,6 +44,7 @@ export class Scope {
   *visible(): Iterable<Sym> {
     const seen = new Set<string>();
     for (let s: Scope | null = this; s; s = s.parent) {
+      if (!s.names) continue;
       for (const sym of s.names.values()) {
         if (!seen.has(sym.name)) { seen.add(sym.name); yield sym; }
       }

@@ -50,15 +50,19 @@ export class Workspace implements WorkspaceLookup {
     const e = this.docs.get(uri);
     if (!e) return undefined;
     let checked: CheckResult;
+    let sorted = true;
     try {
-      checked = check(e.parse.file, uri, this);
+      checked = check(e.parse.file, uri, this, e.symbols);
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
       // A chain thousands of calls long exhausts the stack: say so rather than crash the caller.
       checked = check({ ...e.parse.file, items: [] }, uri, this);
       checked.diagnostics.push(diag('nesting-too-deep', 'This file nests expressions too deeply to check.', 0, Math.min(1, e.text.length)));
+      sorted = false;
     }
-    const diagnostics = [...e.parse.diagnostics, ...checked.diagnostics].sort((a, b) => a.start - b.start || a.end - b.end);
+    // The checker's diagnostics come sorted (a stable sort would leave them as they are).
+    const diagnostics = sorted && e.parse.diagnostics.length === 0 ? [...checked.diagnostics]
+      : [...e.parse.diagnostics, ...checked.diagnostics].sort((a, b) => a.start - b.start || a.end - b.end);
     return { uri, text: e.text, parse: e.parse, check: checked, diagnostics };
   }
 }

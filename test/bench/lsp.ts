@@ -195,7 +195,8 @@ export async function lspBench(opts: BenchOptions): Promise<BenchSection> {
 }
 
 /** Run alone: `node out/test/bench/lsp.js [--quick]` (prints the metrics as JSON lines). */
-if (require.main === module) {
+// Only when this file itself is the script (not when bundled into run.js).
+if (require.main === module && /lsp\.js$/.test(process.argv[1] ?? '')) {
   void lspBench({ quick: process.argv.includes('--quick') }).then((s) => {
     for (const m of s.metrics) console.log(`${m.label}: ${m.value.toFixed(2)} ${m.unit}${m.target ? ` (target ${m.target.op} ${m.target.value})` : ''} — ${m.note ?? ''}`);
     console.log(JSON.stringify(s.info));
