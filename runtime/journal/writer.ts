@@ -22,6 +22,7 @@
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import * as path from 'node:path';
 import { BatonError } from '../errors';
 import { JOURNAL_VERSION, ZERO_HASH } from './records';
@@ -368,6 +369,9 @@ export class FileJournal extends JournalCore {
     this.pending += line + '\n';
   }
 
+  /** fdatasync calls of this journal and the time they took (for benchmarks and diagnostics). */
+  readonly syncs = { count: 0, ms: 0 };
+
   commit(): void {
     if (this.broken) throw this.broken;
     if (this.pending === '' || this.closed) return;
@@ -376,7 +380,10 @@ export class FileJournal extends JournalCore {
     try {
       let off = 0;
       while (off < data.length) off += fs.writeSync(this.fd, data, off, data.length - off);
+      const t0 = performance.now();
       fs.fdatasyncSync(this.fd);
+      this.syncs.count++;
+      this.syncs.ms += performance.now() - t0;
     } catch (e) {
       // Part of the batch may be on disk: nothing more can be appended safely.
       this.broken = ioError(this.path, 'write journal', e);
