@@ -1,27 +1,57 @@
-/** Extension entry point: starts the Baton language client. */
-import * as path from 'node:path';
+/**
+ * Extension entry point: the language client ("Baton Language Server" channel), the "Baton" log
+ * channel for runs, the run commands (`baton.runAgent`, `baton.stopRun`, `baton.setApiKey`,
+ * `baton.showOutput`), the "▶ Run" CodeLens, the approval provider and the status bar item.
+ * Runs are refused in Restricted Mode (trust.ts); language features keep working.
+ *
+ * `baton._test.answerNextApproval` is internal (not contributed to the palette): the end-to-end
+ * tests answer approvals with it through the same path as a click.
+ */
 import * as vscode from 'vscode';
-import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import type { ApprovalAnswer } from '../runtime/journal/records';
+import { ExtensionApprovals } from './approvals';
+import { RunCodeLensProvider } from './codelens';
+import { runAgentCommand } from './commands/run-agent';
+import { BatonClient } from './language-client';
+import { RunManager } from './run-manager';
+import { setApiKey } from './settings';
 
-let client: LanguageClient | undefined;
+let client: BatonClient | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
-  const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.stdio },
-    debug: { module: serverModule, transport: TransportKind.stdio, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
-  };
-  const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ language: 'baton' }],
-    outputChannelName: 'Baton Language Server',
-  };
-  client = new LanguageClient('baton', 'Baton Language Server', serverOptions, clientOptions);
+/** What `activate` returns (`vscode.extensions.getExtension('baton.baton').exports`). */
+export interface BatonApi {
+  /** Number of runs in progress. */
+  activeRuns(): number;
+  /** Number of approvals waiting for an answer. */
+  pendingApprovals(): number;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<BatonApi> {
+  const serverChannel = vscode.window.createOutputChannel('Baton Language Server', { log: true });
+  const log = vscode.window.createOutputChannel('Baton', { log: true });
+  const approvals = new ExtensionApprovals(log);
+  const runs = new RunManager(log, approvals, context.secrets);
+  client = new BatonClient(context, serverChannel);
+  const c = client;
   context.subscriptions.push(
-    vscode.commands.registerCommand('baton.restartLanguageServer', () => client?.restart()),
+    serverChannel, log, runs, c,
+    vscode.commands.registerCommand('baton.restartLanguageServer', () => c.restart()),
+    vscode.commands.registerCommand('baton.runAgent', (arg?: unknown, agent?: unknown) => runAgentCommand(c, runs, arg, agent)),
+    vscode.commands.registerCommand('baton.stopRun', () => {
+      const n = runs.stopAll();
+      if (n === 0) void vscode.window.showInformationMessage('Baton: no run in progress.');
+      else log.info(`stopping ${n} run${n === 1 ? '' : 's'}`);
+      return n;
+    }),
+    vscode.commands.registerCommand('baton.setApiKey', () => setApiKey(context.secrets)),
+    vscode.commands.registerCommand('baton.showOutput', () => log.show(true)),
+    vscode.commands.registerCommand('baton._test.answerNextApproval', (answer: ApprovalAnswer, timeoutMs?: number) => approvals.answerNext(answer, timeoutMs)),
+    vscode.languages.registerCodeLensProvider({ language: 'baton' }, new RunCodeLensProvider(c)),
   );
-  await client.start();
+  c.ready().catch((e: unknown) => log.error(`the language server did not start: ${(e as Error).message}`));
+  return { activeRuns: () => runs.activeCount, pendingApprovals: () => approvals.waiting.length };
 }
 
 export async function deactivate(): Promise<void> {
-  await client?.stop();
+  if (client?.client.isRunning()) await client.client.stop().catch(() => undefined);
 }

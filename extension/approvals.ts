@@ -1,0 +1,143 @@
+/**
+ * The extension's approval provider. When the kernel asks, a (non-modal) warning notification
+ * names the tool, its arguments (short), the agent and the rule that asked, with the six answers:
+ * Allow once, Allow for this run, Always allow (only where a stored answer would apply), Deny…
+ * (asks a reason), Edit arguments… (JSON object, validated), Respond… (a result instead of running
+ * the tool). Unanswered after `baton.approvalTimeoutSeconds` (default 300): denied, "timed out".
+ * Cancelling the run ends the wait. Whichever answer comes first wins; later clicks are ignored.
+ *
+ * `answerNext` is an internal hook for the end-to-end tests (command `baton._test.answerNextApproval`):
+ * it answers the next pending request through the same path as a click.
+ */
+import * as vscode from 'vscode';
+import type { ApprovalProvider, ApprovalRequest } from '../runtime/approvals/approval';
+import type { ApprovalAnswer } from '../runtime/journal/records';
+import type { Json } from '../runtime/ir/schema';
+import { BatonError } from '../runtime/errors';
+import { describeRule } from '../runtime/policy/engine';
+import { clip } from './run-sink';
+
+type Answer = ApprovalAnswer & { by?: string };
+
+interface Pending {
+  req: ApprovalRequest;
+  settle(a: Answer): void;
+  settled: boolean;
+}
+
+export class ExtensionApprovals implements ApprovalProvider {
+  private readonly pending: Pending[] = [];
+  private readonly waiters: Array<(p: Pending) => void> = [];
+
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  request(req: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
+    return new Promise<ApprovalAnswer>((resolve, reject) => {
+      if (signal.aborted) { reject(new BatonError('cancelled', 'the run was cancelled while waiting for an approval')); return; }
+      const seconds = vscode.workspace.getConfiguration('baton').get<number>('approvalTimeoutSeconds') ?? 300;
+      const entry: Pending = { req, settled: false, settle: () => undefined };
+      const done = () => {
+        entry.settled = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        const i = this.pending.indexOf(entry);
+        if (i >= 0) this.pending.splice(i, 1);
+      };
+      entry.settle = (a) => {
+        if (entry.settled) return;
+        done();
+        this.log.info(`[${req.runId}] approval for ${req.tool}: ${a.kind}${a.kind === 'deny' && a.reason ? ` (${a.reason})` : ''}`);
+        resolve(a);
+      };
+      const onAbort = () => {
+        if (entry.settled) return;
+        done();
+        reject(new BatonError('cancelled', 'the run was cancelled while waiting for an approval'));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => entry.settle({ kind: 'deny', reason: 'timed out', by: `timeout (${seconds} s)` }), Math.max(1, seconds) * 1000);
+      this.pending.push(entry);
+      const waiter = this.waiters.shift();
+      if (waiter) waiter(entry);
+      if (!entry.settled) void this.ask(entry);
+    });
+  }
+
+  /** Requests waiting for an answer now. */
+  get waiting(): readonly ApprovalRequest[] { return this.pending.map((p) => p.req); }
+
+  /** Internal (tests): answers the next request that is or becomes pending; resolves with that request. */
+  answerNext(answer: Answer, timeoutMs = 30_000): Promise<ApprovalRequest> {
+    return new Promise<ApprovalRequest>((resolve, reject) => {
+      const apply = (p: Pending) => { clearTimeout(t); p.settle({ by: 'test hook', ...answer }); resolve(p.req); };
+      const first = this.pending.find((p) => !p.settled);
+      let t: ReturnType<typeof setTimeout> | undefined;
+      if (first) { apply(first); return; }
+      const waiter = (p: Pending) => apply(p);
+      t = setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new Error('no approval was requested in time'));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  private async ask(entry: Pending): Promise<void> {
+    const { req } = entry;
+    const ALLOW_ONCE = req.inDoubt ? 'Run it again' : 'Allow once';
+    const buttons = req.inDoubt
+      ? [ALLOW_ONCE, 'Deny…', 'Respond…']
+      : [ALLOW_ONCE, 'Allow for this run', ...(req.canAlwaysAllow ? ['Always allow'] : []), 'Deny…', 'Edit arguments…', 'Respond…'];
+    const message = `${req.inDoubt ? 'IN DOUBT — ' : ''}Baton: ${req.agent} wants to call ${req.tool}(${shortArgs(req.args)}) — ${describeRule(req.rule)}: ${req.reason}`;
+    for (;;) {
+      const choice = await vscode.window.showWarningMessage(message, { modal: false }, ...buttons);
+      if (entry.settled) return;
+      if (choice === undefined) return; // dismissed: the request stays pending until answered, timed out or cancelled
+      const answer = await this.followUp(choice, req, ALLOW_ONCE);
+      if (entry.settled) return;
+      if (answer) { entry.settle({ ...answer, by: 'human (VS Code)' }); return; }
+      // The follow-up box was dismissed: ask again.
+    }
+  }
+
+  private async followUp(choice: string, req: ApprovalRequest, allowOnce: string): Promise<ApprovalAnswer | undefined> {
+    switch (choice) {
+      case allowOnce: return { kind: 'allow_once' };
+      case 'Allow for this run': return { kind: 'allow_run' };
+      case 'Always allow': return { kind: 'always_allow' };
+      case 'Deny…': {
+        const reason = await vscode.window.showInputBox({ title: `Deny ${req.tool}`, prompt: 'Reason (told to the model); may be empty', ignoreFocusOut: true });
+        if (reason === undefined) return undefined;
+        return { kind: 'deny', ...(reason.trim() ? { reason: reason.trim() } : {}) };
+      }
+      case 'Edit arguments…': {
+        const text = await vscode.window.showInputBox({
+          title: `Edit the arguments of ${req.tool}`, value: JSON.stringify(req.args), ignoreFocusOut: true,
+          validateInput: (t) => (parseObject(t) ? undefined : 'Expected a JSON object, e.g. {"path": "a.txt"}'),
+        });
+        const args = text === undefined ? undefined : parseObject(text);
+        return args ? { kind: 'edit', args } : undefined;
+      }
+      case 'Respond…': {
+        const text = await vscode.window.showInputBox({ title: `Respond instead of running ${req.tool}`, prompt: 'The result as JSON, or plain text', ignoreFocusOut: true });
+        if (text === undefined) return undefined;
+        let result: Json = text;
+        try { result = JSON.parse(text) as Json; } catch { /* plain text */ }
+        return { kind: 'respond', result };
+      }
+      default: return undefined;
+    }
+  }
+}
+
+function parseObject(t: string): { [k: string]: Json } | undefined {
+  try {
+    const v = JSON.parse(t) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as { [k: string]: Json }) : undefined;
+  } catch { return undefined; }
+}
+
+function shortArgs(args: { [k: string]: Json }): string {
+  return clip(JSON.stringify(args).slice(1, -1), 80);
+}
