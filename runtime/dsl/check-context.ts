@@ -2,7 +2,8 @@
 import * as A from './ast';
 import { Diagnostic } from './diagnostics';
 import { FileSymbols, Sym, WorkspaceLookup } from './symbols';
-import { RuleInfo, StaticVerdict } from './policy-analysis';
+import { RuleInfo } from './policy-analysis';
+import type { StaticVerdict } from './policy-static';
 
 /** What a call resolves to (LANGUAGE.md §3). */
 export type CallKind = 'function' | 'builtin' | 'method' | 'tool' | 'agent' | 'llm' | 'semantic' | 'value';
@@ -22,7 +23,7 @@ export interface CallSite {
   effect: boolean;
   /** For MCP tools called as `server.tool(...)`. */
   mcp?: { server: string; tool: string };
-  /** For tool calls: what the policy gate will decide, statically. */
+  /** For tool and agent calls inside an agent: what the policy gate will decide, statically (policy-static.ts). */
   verdict?: StaticVerdict;
 }
 

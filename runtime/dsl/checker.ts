@@ -13,7 +13,8 @@ import {
   BUILTIN_TOOLS, KeyDoc, METADATA_KEYS, TOOL_BINDINGS, TOOL_KEYS, WELL_KNOWN_CAPABILITIES, WITH_ATTRIBUTES, BUILTIN_FUNCTIONS, ENFORCED_POLICY_SETTINGS,
 } from './builtins';
 import { closestWordIn, nearestWord } from './suggest';
-import { ActionRef, analyzeRule, RuleInfo, staticDecision } from './policy-analysis';
+import { analyzeRule, RuleInfo } from './policy-analysis';
+import { actionOfAgent, actionOfCall, asksEveryCall, deniesEveryCall, StaticAction, staticVerdict } from './policy-static';
 
 export { CallSite, CheckResult } from './check-context';
 
@@ -239,6 +240,7 @@ function checkAgent(fc: FileContext, agent: A.AgentDecl, filePolicies: A.PolicyD
   for (let i = firstCalls; i < fc.calls.length; i++) {
     const site = fc.calls[i];
     if (site.kind === 'tool') checkToolCall(fc, site, agent, ac, rules, mode);
+    else if (site.kind === 'agent') site.verdict = staticVerdict(rules, actionOfAgent(site.name), mode);
   }
   return rules;
 }
@@ -259,36 +261,27 @@ function approvalMode(fc: FileContext, w: A.WithBlock | null): 'ask' | 'strict' 
   return fc.strictMetadata ? 'strict' : 'ask';
 }
 
-export function toolAction(site: CallSite): ActionRef {
-  if (site.mcp) return { name: site.name, aliases: [`${site.mcp.server}/${site.mcp.tool}`, site.mcp.tool] };
-  const tool = site.decl as A.ToolDecl | undefined;
-  const cap = constValue(setting(tool?.body, 'capability')?.value);
-  const approval = constValue(setting(tool?.body, 'approval')?.value);
-  const mcp = constValue(setting(tool?.body, 'mcp')?.value);
-  return {
-    name: site.name,
-    capability: typeof cap === 'string' ? cap : undefined,
-    approval: approval === 'always' || approval === 'never' || approval === 'policy' ? approval : undefined,
-    aliases: typeof mcp === 'string' ? [mcp] : undefined,
-  };
+/** The action the policy engine sees for a tool call (its capabilities include those a built-in implies). */
+export function toolAction(site: CallSite): StaticAction {
+  return actionOfCall(site) ?? { name: site.name, capabilities: [], approval: 'policy' };
 }
 
 function checkToolCall(fc: FileContext, site: CallSite, agent: A.AgentDecl, ac: AgentContext, rules: RuleInfo[], mode: 'ask' | 'strict'): void {
-  const action = toolAction(site);
   const callee = site.call.callee;
-  if (action.capability && !ac.capabilities.has(action.capability)) {
-    const capSetting = setting((site.decl as A.ToolDecl | undefined)?.body, 'capability');
+  const capSetting = site.mcp ? undefined : setting((site.decl as A.ToolDecl | undefined)?.body, 'capability');
+  const capability = constValue(capSetting?.value);
+  if (typeof capability === 'string' && !ac.capabilities.has(capability)) {
     report(fc, 'missing-capability',
-      `Tool '${site.name}' needs capability '${action.capability}', which agent '${agent.name.name}' does not declare.`, callee,
+      `Tool '${site.name}' needs capability '${capability}', which agent '${agent.name.name}' does not declare.`, callee,
       { related: capSetting ? [{ file: site.uri, start: capSetting.start, end: capSetting.end, message: 'capability required here' }] : undefined,
-        data: { capability: action.capability, agent: agent.name.name } });
+        data: { capability, agent: agent.name.name } });
   }
-  const verdict = staticDecision(rules, action, mode);
+  const verdict = staticVerdict(rules, toolAction(site), mode);
   site.verdict = verdict;
-  if (verdict.decision === 'deny' && !verdict.conditional) {
+  if (deniesEveryCall(verdict)) {
     report(fc, 'policy-denied-call', `Every call of '${site.name}' is ${verdict.reason}.`, callee,
       verdict.rule ? { related: [{ start: verdict.rule.rule.start, end: verdict.rule.rule.end, message: 'the rule that denies it' }] } : undefined);
-  } else if (verdict.decision === 'ask' && !verdict.rule && action.approval !== 'always') {
+  } else if (asksEveryCall(verdict)) {
     report(fc, 'policy-asks-every-call', `No rule allows '${site.name}': every call asks for approval.`, callee,
       { data: { tool: site.name, agent: agent.name.name } });
   }

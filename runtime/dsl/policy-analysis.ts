@@ -1,7 +1,8 @@
 /**
- * Static reading of policy rules (LANGUAGE.md §4): what a rule's pattern names, and what the gate will
- * decide for a tool call when nothing about the arguments is known. The runtime's policy engine decides
- * for real; this view drives checker diagnostics and the language server's hints.
+ * Static reading of policy rules (LANGUAGE.md §4): what a rule's pattern names, whether it is
+ * conditional, whether its condition reads the human's approval. The compiler turns this into the
+ * rule IR the runtime's policy engine matches; policy-static.ts uses it for what the gate will decide
+ * at a call when nothing about the arguments is known (checker diagnostics, language server hints).
  */
 import * as A from './ast';
 import { ALL_ACTIONS } from './builtins';
@@ -105,63 +106,4 @@ export function analyzeRule(rule: A.Rule, policy: A.PolicyDecl): RuleInfo {
     }
   }
   return info;
-}
-
-export interface ActionRef {
-  /** Tool name as called (`read_file`, `github.list_issues`). */
-  name: string;
-  /** Alternative names that also identify it (`github/list_issues`). */
-  aliases?: string[];
-  /** The capability the tool needs, if any. */
-  capability?: string;
-  /** The tool's own `approval` setting. */
-  approval?: 'always' | 'never' | 'policy';
-}
-
-export type StaticDecision = 'allow' | 'ask' | 'deny';
-
-export interface StaticVerdict {
-  decision: StaticDecision;
-  /** The rule that decides, if any (none: the default for unmatched actions, or the tool's own setting). */
-  rule?: RuleInfo;
-  /** True when an earlier conditional rule could change the outcome at run time. */
-  conditional: boolean;
-  reason: string;
-}
-
-export function ruleMatches(info: RuleInfo, action: ActionRef): boolean {
-  if (info.isSettings || info.invalid) return false;
-  if (info.matchesAll) return true;
-  for (const t of info.targets) {
-    if (t === action.name || t === action.capability || action.aliases?.includes(t)) return true;
-  }
-  return false;
-}
-
-function where(info: RuleInfo): string {
-  return `\`${info.verb}\` rule of policy ${info.policy.name.name}`;
-}
-
-/** What the gate decides for an action when its arguments are unknown (order of LANGUAGE.md §4). */
-export function staticDecision(rules: RuleInfo[], action: ActionRef, mode: 'ask' | 'strict' = 'ask'): StaticVerdict {
-  let conditional = false;
-  for (const r of rules) {
-    if (r.verb !== 'deny' || !ruleMatches(r, action)) continue;
-    if (r.asksHuman) return { decision: 'ask', rule: r, conditional: true, reason: `asks a human: the ${where(r)} denies it without human approval` };
-    if (r.unconditional) return { decision: 'deny', rule: r, conditional: false, reason: `denied by the ${where(r)}` };
-    conditional = true;
-  }
-  if (action.approval === 'always') return { decision: 'ask', conditional, reason: 'asks a human: the tool is declared `approval = "always"`' };
-  for (const r of rules) {
-    if (r.verb === 'require' && r.isApprovalRequirement && ruleMatches(r, action)) {
-      return { decision: 'ask', rule: r, conditional, reason: `asks a human: the ${where(r)} requires approval` };
-    }
-  }
-  for (const r of rules) {
-    if (r.verb !== 'allow' || !ruleMatches(r, action)) continue;
-    if (r.unconditional) return { decision: 'allow', rule: r, conditional, reason: `allowed by the ${where(r)}` };
-    return { decision: 'allow', rule: r, conditional: true, reason: `allowed when the condition of the ${where(r)} holds` };
-  }
-  if (mode === 'strict') return { decision: 'deny', conditional, reason: 'denied: no rule allows it (strict mode)' };
-  return { decision: 'ask', conditional, reason: 'asks a human: no rule allows it' };
 }
