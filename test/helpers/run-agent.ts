@@ -97,3 +97,17 @@ export async function forkAgent(dir: string, runId: string, at: number, inputs: 
   });
   return collect(dir, outcome, events);
 }
+
+/**
+ * `runAgent` for a test file that wants its temporary workspaces removed: call once at module
+ * level; the workspaces it created are deleted after the file's tests.
+ */
+export function cleanedRunAgent(): (source: string, o?: RunAgentOptions) => Promise<TestRun> {
+  const workspaces: string[] = [];
+  after(() => { for (const d of workspaces.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+  return async (source, o = {}) => {
+    const r = await runAgent(source, o);
+    if (!o.dir && !workspaces.includes(r.dir)) workspaces.push(r.dir);
+    return r;
+  };
+}

@@ -8,18 +8,12 @@ import * as path from 'node:path';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Json } from '../../../runtime/ir/schema';
-import { replayAgent, runAgent as runAgentIn, RunAgentOptions, TestRun } from '../../helpers/run-agent';
+import { replayAgent, cleanedRunAgent, RunAgentOptions, TestRun } from '../../helpers/run-agent';
 import { ScriptedProvider, text, toolCall } from '../../../runtime/providers/scripted';
 import { repoRoot } from '../../helpers/paths';
 
 /** runAgent, remembering the temporary workspace so it is removed after the tests. */
-const workspaces: string[] = [];
-async function runAgent(source: string, o: RunAgentOptions = {}): Promise<TestRun> {
-  const r = await runAgentIn(source, o);
-  if (!o.dir && !workspaces.includes(r.dir)) workspaces.push(r.dir);
-  return r;
-}
-after(() => { for (const d of workspaces.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+const runAgent = cleanedRunAgent();
 
 
 /** Line 1 of the agent's body is line 4 of agent.baton (see `wrap`). */

@@ -14,7 +14,7 @@ import { FixedApprovals } from '../../../runtime/approvals/approval';
 import { ScriptedProvider } from '../../../runtime/providers/scripted';
 import { readJournal } from '../../../runtime/journal/reader';
 import { journalPathOf, resumeRun, RunOutcome, startRun } from '../../../runtime/run/run';
-import { collect, RunAgentOptions, tempWorkspace, TestRun } from '../../helpers/run-agent';
+import { collect, runAgent, RunAgentOptions, tempWorkspace, TestRun } from '../../helpers/run-agent';
 import { repoRoot } from '../../helpers/paths';
 
 export const MCP_SERVER = path.join(repoRoot(), 'test/fixtures/mcp/test-server.mjs');
@@ -32,19 +32,9 @@ export function removeWorkspaces(): void {
 }
 
 export async function run(source: string, o: RunOptions = {}): Promise<TestRun> {
-  const dir = o.dir ?? tempWorkspace(o.files);
-  if (!o.dir) created.push(dir);
-  if (o.dir && o.files) for (const [p, c] of Object.entries(o.files)) { fs.mkdirSync(path.dirname(path.join(dir, p)), { recursive: true }); fs.writeFileSync(path.join(dir, p), c); }
-  fs.writeFileSync(path.join(dir, 'agent.baton'), source);
-  const events: RunEvent[] = [];
-  const outcome = await startRun({
-    root: dir, file: path.join(dir, 'agent.baton'), agent: o.agent, inputs: o.inputs ?? {},
-    provider: o.provider ?? new ScriptedProvider([]), providerInfo: { id: o.provider?.id ?? 'scripted' },
-    approvals: o.approvals ?? new FixedApprovals({ kind: 'deny', reason: 'no approvals in this test' }),
-    sink: { emit: (e) => events.push(e) }, signal: o.signal, home: dir, vault: o.vault, random: () => 0,
-    ...(o.modelTimeoutMs !== undefined ? { modelTimeoutMs: o.modelTimeoutMs } : {}),
-  });
-  return collect(dir, outcome, events);
+  const r = await runAgent(source, o);
+  if (!o.dir) created.push(r.dir);
+  return r;
 }
 
 export async function resume(dir: string, runId: string, o: Pick<RunOptions, 'provider' | 'approvals' | 'vault'> = {}): Promise<TestRun> {

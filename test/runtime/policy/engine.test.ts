@@ -18,17 +18,11 @@ import { Scope } from '../../../runtime/interp/scope';
 import type { Rec } from '../../../runtime/interp/values';
 import { FixedApprovals } from '../../../runtime/approvals/approval';
 import { ScriptedProvider, text, toolCall } from '../../../runtime/providers/scripted';
-import { runAgent as runAgentIn, RunAgentOptions, TestRun } from '../../helpers/run-agent';
+import { cleanedRunAgent, RunAgentOptions, TestRun } from '../../helpers/run-agent';
 import { repoRoot } from '../../helpers/paths';
 
 /** runAgent, remembering the temporary workspace so it is removed after the tests. */
-const workspaces: string[] = [];
-async function runAgent(source: string, o: RunAgentOptions = {}): Promise<TestRun> {
-  const r = await runAgentIn(source, o);
-  if (!o.dir && !workspaces.includes(r.dir)) workspaces.push(r.dir);
-  return r;
-}
-after(() => { for (const d of workspaces.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+const runAgent = cleanedRunAgent();
 
 
 // ---------------------------------------------------------------------------------------------

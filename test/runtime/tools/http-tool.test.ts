@@ -7,18 +7,8 @@ import type { ToolIR } from '../../../runtime/ir/schema';
 import { toolFromIR } from '../../../runtime/tools/builtin-tools';
 import { httpFetch, httpTool, parseRetryAfter } from '../../../runtime/tools/http-tool';
 import type { ToolContext } from '../../../runtime/tools/tool';
+import { rejectsCode } from '../../helpers/assert-baton';
 
-async function rejectsCode(p: Promise<unknown>, code: string, message?: RegExp): Promise<BatonError> {
-  let caught: BatonError | undefined;
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof BatonError, `expected a BatonError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (message) assert.match(e.message, message);
-    caught = e;
-    return true;
-  });
-  return caught!;
-}
 
 const loc: ToolIR['loc'] = [1, 1, 1, 1];
 const str = { t: 'named' as const, name: 'String', args: [] };

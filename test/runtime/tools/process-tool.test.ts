@@ -10,20 +10,10 @@ import { commandArgv, commandTool } from '../../../runtime/tools/command-tool';
 import { mentionsProtectedPath } from '../../../runtime/tools/confine';
 import { processRun, runProcess } from '../../../runtime/tools/process-tool';
 import type { ToolContext } from '../../../runtime/tools/tool';
+import { rejectsCode } from '../../helpers/assert-baton';
 
 const NODE = process.execPath;
 
-async function rejectsCode(p: Promise<unknown>, code: string, message?: RegExp): Promise<BatonError> {
-  let caught: BatonError | undefined;
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof BatonError, `expected a BatonError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (message) assert.match(e.message, message);
-    caught = e;
-    return true;
-  });
-  return caught!;
-}
 
 /** Dead (or a zombie waiting for a reaper that is not us). */
 function isDead(pid: number): boolean {
