@@ -1,14 +1,19 @@
 /**
  * The extension's approval provider. When the kernel asks, a (non-modal) warning notification
- * names the tool, its arguments (short), the agent and the rule that asked, with the six answers:
+ * names the tool, its arguments (short), the agent and the rule that asked (a link to its line), with the six answers:
  * Allow once, Allow for this run, Always allow (only where a stored answer would apply), Deny…
  * (asks a reason), Edit arguments… (JSON object, validated), Respond… (a result instead of running
  * the tool). Unanswered after `baton.approvalTimeoutSeconds` (default 300): denied, "timed out".
  * Cancelling the run ends the wait. Whichever answer comes first wins; later clicks are ignored.
  *
+ * The Runs and Approvals views list the pending requests (`list`, `onDidChange`) and answer them
+ * with `answer(id, ...)`, which settles the same promise as the notification.
+ *
  * `answerNext` is an internal hook for the end-to-end tests (command `baton._test.answerNextApproval`):
  * it answers the next pending request through the same path as a click.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ApprovalProvider, ApprovalRequest } from '../runtime/approvals/approval';
 import type { ApprovalAnswer } from '../runtime/journal/records';
@@ -20,34 +25,69 @@ import { clip } from './run-sink';
 type Answer = ApprovalAnswer & { by?: string };
 
 interface Pending {
+  id: number;
   req: ApprovalRequest;
   settle(a: Answer): void;
   settled: boolean;
 }
 
-export class ExtensionApprovals implements ApprovalProvider {
+/** A request waiting for an answer, as the views show it (`id` names it for `answer`). */
+export interface PendingApproval { id: number; req: ApprovalRequest }
+
+export class ExtensionApprovals implements ApprovalProvider, vscode.Disposable {
   private readonly pending: Pending[] = [];
   private readonly waiters: Array<(p: Pending) => void> = [];
+  private nextId = 1;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when a request starts or stops waiting (the Runs and Approvals views refresh). */
+  readonly onDidChange = this.changed.event;
+  /** Fires after an "Always allow" answer (the stored list changed). */
+  private readonly always = new vscode.EventEmitter<void>();
+  readonly onDidAlwaysAllow = this.always.event;
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  /** The pending requests with their ids. */
+  list(): PendingApproval[] { return this.pending.filter((p) => !p.settled).map((p) => ({ id: p.id, req: p.req })); }
+
+  /** Answers pending request `id` (a view's inline action): the same path as the notification. False if it is no longer pending. */
+  answer(id: number, answer: ApprovalAnswer, by = 'human (VS Code)'): boolean {
+    const p = this.pending.find((e) => e.id === id && !e.settled);
+    if (!p) return false;
+    p.settle({ ...answer, by });
+    return true;
+  }
+
+  /** The follow-up boxes of an answer that needs more (deny reason, edited arguments, result); undefined when dismissed. */
+  complete(kind: ApprovalAnswer['kind'], req: ApprovalRequest): Promise<ApprovalAnswer | undefined> {
+    const labels: Record<ApprovalAnswer['kind'], string> = {
+      allow_once: req.inDoubt ? 'Run it again' : 'Allow once', allow_run: 'Allow for this run', always_allow: 'Always allow',
+      deny: 'Deny…', edit: 'Edit arguments…', respond: 'Respond…',
+    };
+    return this.followUp(labels[kind], req, labels.allow_once);
+  }
+
+  dispose(): void { this.changed.dispose(); this.always.dispose(); }
 
   request(req: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
     return new Promise<ApprovalAnswer>((resolve, reject) => {
       if (signal.aborted) { reject(new BatonError('cancelled', 'the run was cancelled while waiting for an approval')); return; }
       const seconds = vscode.workspace.getConfiguration('baton').get<number>('approvalTimeoutSeconds') ?? 300;
-      const entry: Pending = { req, settled: false, settle: () => undefined };
+      const entry: Pending = { id: this.nextId++, req, settled: false, settle: () => undefined };
       const done = () => {
         entry.settled = true;
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         const i = this.pending.indexOf(entry);
         if (i >= 0) this.pending.splice(i, 1);
+        this.changed.fire();
       };
       entry.settle = (a) => {
         if (entry.settled) return;
         done();
         this.log.info(`[${req.runId}] approval for ${req.tool}: ${a.kind}${a.kind === 'deny' && a.reason ? ` (${a.reason})` : ''}`);
         resolve(a);
+        if (a.kind === 'always_allow') setTimeout(() => this.always.fire(), 200); // after the kernel stored it
       };
       const onAbort = () => {
         if (entry.settled) return;
@@ -57,6 +97,7 @@ export class ExtensionApprovals implements ApprovalProvider {
       signal.addEventListener('abort', onAbort, { once: true });
       const timer = setTimeout(() => entry.settle({ kind: 'deny', reason: 'timed out', by: `timeout (${seconds} s)` }), Math.max(1, seconds) * 1000);
       this.pending.push(entry);
+      this.changed.fire();
       const waiter = this.waiters.shift();
       if (waiter) waiter(entry);
       if (!entry.settled) void this.ask(entry);
@@ -89,7 +130,7 @@ export class ExtensionApprovals implements ApprovalProvider {
     const buttons = req.inDoubt
       ? [ALLOW_ONCE, 'Deny…', 'Respond…']
       : [ALLOW_ONCE, 'Allow for this run', ...(req.canAlwaysAllow ? ['Always allow'] : []), 'Deny…', 'Edit arguments…', 'Respond…'];
-    const message = `${req.inDoubt ? 'IN DOUBT — ' : ''}Baton: ${req.agent} wants to call ${req.tool}(${shortArgs(req.args)}) — ${describeRule(req.rule)}: ${req.reason}`;
+    const message = `${req.inDoubt ? 'IN DOUBT — ' : ''}Baton: ${req.agent} wants to call ${req.tool}(${shortArgs(req.args)}) — ${ruleLink(req)}: ${req.reason}`;
     for (;;) {
       const choice = await vscode.window.showWarningMessage(message, { modal: false }, ...buttons);
       if (entry.settled) return;
@@ -129,6 +170,17 @@ export class ExtensionApprovals implements ApprovalProvider {
       default: return undefined;
     }
   }
+}
+
+/** The rule as a markdown link to its line (`baton.openLocation`; notifications render command links). */
+function ruleLink(req: ApprovalRequest): string {
+  const text = describeRule(req.rule);
+  if (req.rule.line <= 0) return text;
+  const file = req.rule.file;
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const root = folders.find((f) => fs.existsSync(path.join(f.uri.fsPath, file)))?.uri.fsPath ?? folders[0]?.uri.fsPath ?? '';
+  const uri = vscode.Uri.file(path.isAbsolute(file) ? file : path.join(root, file)).toString();
+  return `[${text.replace(/[[\]]/g, '')}](command:baton.openLocation?${encodeURIComponent(JSON.stringify([uri, req.rule.line]))})`;
 }
 
 function parseObject(t: string): { [k: string]: Json } | undefined {

@@ -1,7 +1,8 @@
 /**
  * Extension entry point: the language client ("Baton Language Server" channel), the "Baton" log
- * channel for runs, the run commands (`baton.runAgent`, `baton.stopRun`, `baton.setApiKey`,
- * `baton.showOutput`), the "▶ Run" CodeLens, the approval provider and the status bar item.
+ * channel for runs, the run commands (`baton.runAgent`, `baton.setApiKey`, `baton.showOutput`, and
+ * commands/run-commands.ts: stop, resume, replay, fork, verify, show), the "▶ Run" CodeLens, the
+ * approval provider, the status bar item and the "Baton" activity-bar views (views/index.ts).
  * Runs are refused in Restricted Mode (trust.ts); language features keep working.
  *
  * `baton._test.answerNextApproval` is internal (not contributed to the palette): the end-to-end
@@ -12,9 +13,14 @@ import type { ApprovalAnswer } from '../runtime/journal/records';
 import { ExtensionApprovals } from './approvals';
 import { RunCodeLensProvider } from './codelens';
 import { runAgentCommand } from './commands/run-agent';
+import { registerRunCommands } from './commands/run-commands';
 import { BatonClient } from './language-client';
 import { RunManager } from './run-manager';
 import { setApiKey } from './settings';
+import { registerViews, type BatonViews } from './views/index';
+import { approvalSourceOf } from './approval-bridge';
+import { register as registerRunPanel } from './webview/register';
+import { register as registerLm } from './lm/register';
 
 let client: BatonClient | undefined;
 
@@ -24,6 +30,8 @@ export interface BatonApi {
   activeRuns(): number;
   /** Number of approvals waiting for an answer. */
   pendingApprovals(): number;
+  /** The tree data providers of the Baton views (for tests). */
+  views: BatonViews;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<BatonApi> {
@@ -34,22 +42,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<BatonA
   client = new BatonClient(context, serverChannel);
   const c = client;
   context.subscriptions.push(
-    serverChannel, log, runs, c,
+    serverChannel, log, runs, approvals, c,
     vscode.commands.registerCommand('baton.restartLanguageServer', () => c.restart()),
     vscode.commands.registerCommand('baton.runAgent', (arg?: unknown, agent?: unknown) => runAgentCommand(c, runs, arg, agent)),
-    vscode.commands.registerCommand('baton.stopRun', () => {
-      const n = runs.stopAll();
-      if (n === 0) void vscode.window.showInformationMessage('Baton: no run in progress.');
-      else log.info(`stopping ${n} run${n === 1 ? '' : 's'}`);
-      return n;
-    }),
     vscode.commands.registerCommand('baton.setApiKey', () => setApiKey(context.secrets)),
     vscode.commands.registerCommand('baton.showOutput', () => log.show(true)),
     vscode.commands.registerCommand('baton._test.answerNextApproval', (answer: ApprovalAnswer, timeoutMs?: number) => approvals.answerNext(answer, timeoutMs)),
     vscode.languages.registerCodeLensProvider({ language: 'baton' }, new RunCodeLensProvider(c)),
   );
+  const views = registerViews(context, c, runs, approvals);
+  registerRunPanel(context, { approvals: approvalSourceOf(approvals) });
+  registerLm(context);
+  context.subscriptions.push(...registerRunCommands(runs, views.runs, views.journal, log));
   c.ready().catch((e: unknown) => log.error(`the language server did not start: ${(e as Error).message}`));
-  return { activeRuns: () => runs.activeCount, pendingApprovals: () => approvals.waiting.length };
+  return { activeRuns: () => runs.activeCount, pendingApprovals: () => approvals.waiting.length, views };
 }
 
 export async function deactivate(): Promise<void> {

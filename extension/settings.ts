@@ -8,8 +8,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { createProvider } from '../runtime/providers/index';
 import type { InferenceProvider } from '../runtime/providers/provider';
+import { createVsCodeLmProvider } from './lm/vscode-lm-provider';
 
-export const PROVIDERS = ['openai', 'anthropic', 'ollama', 'replay'] as const;
+export const PROVIDERS = ['openai', 'anthropic', 'ollama', 'replay', 'vscode-lm'] as const;
 
 export interface ResolvedProvider {
   provider: InferenceProvider;
@@ -27,6 +28,7 @@ export async function resolveProvider(secrets: vscode.SecretStorage, root: strin
   const id = (cfg.get<string>('provider') || 'openai').trim().toLowerCase();
   const model = cfg.get<string>('model')?.trim() || undefined;
   const baseUrl = cfg.get<string>('baseUrl')?.trim() || undefined;
+  if (id === 'vscode-lm') return { provider: createVsCodeLmProvider(model), info: { id, ...(model ? { model } : {}) }, secrets: [] };
   const cassetteSetting = cfg.get<string>('cassette')?.trim() || undefined;
   const cassette = cassetteSetting ? path.resolve(root, cassetteSetting) : undefined;
   const apiKey = id === 'openai' || id === 'anthropic' ? (await secrets.get(secretKey(id)))?.trim() || undefined : undefined;
