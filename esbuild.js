@@ -31,7 +31,9 @@ function testEntries(dir = 'test') {
 }
 
 const builds = [
-  { entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  // The extension bundle is minified, and the provider/MCP SDKs stay in node_modules (shipped
+  // with the extension as dependencies), loaded when a run first needs them: ≤ 1.5 MB.
+  { entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js', minify: true, external: ['vscode', 'openai', '@anthropic-ai/sdk', '@modelcontextprotocol/sdk'] },
   { entryPoints: ['language-server/server.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['runtime/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
 ];

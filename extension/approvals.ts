@@ -2,7 +2,7 @@
  * The extension's approval provider. When the kernel asks, a (non-modal) warning notification
  * names the tool, its arguments (short), the agent and the rule that asked (a link to its line), with the six answers:
  * Allow once, Allow for this run, Always allow (only where a stored answer would apply), Deny…
- * (asks a reason), Edit arguments… (JSON object, validated), Respond… (a result instead of running
+ * (asks a reason), Edit arguments… (a JSON editor checked against the tool's schema, edit-args.ts), Respond… (a result instead of running
  * the tool). Unanswered after `baton.approvalTimeoutSeconds` (default 300): denied, "timed out".
  * Cancelling the run ends the wait. Whichever answer comes first wins; later clicks are ignored.
  *
@@ -20,6 +20,8 @@ import type { ApprovalAnswer } from '../runtime/journal/records';
 import type { Json } from '../runtime/ir/schema';
 import { BatonError } from '../runtime/errors';
 import { describeRule } from '../runtime/policy/engine';
+import { openArgsEditor } from './edit-args';
+import { parseAndCheck } from './json-check';
 import { clip } from './run-sink';
 
 type Answer = ApprovalAnswer & { by?: string };
@@ -44,6 +46,9 @@ export class ExtensionApprovals implements ApprovalProvider, vscode.Disposable {
   /** Fires after an "Always allow" answer (the stored list changed). */
   private readonly always = new vscode.EventEmitter<void>();
   readonly onDidAlwaysAllow = this.always.event;
+  /** Fires with each answer given (the walkthrough marks its "approve" step done). */
+  private readonly answered = new vscode.EventEmitter<ApprovalAnswer['kind']>();
+  readonly onDidAnswer = this.answered.event;
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
 
@@ -67,7 +72,7 @@ export class ExtensionApprovals implements ApprovalProvider, vscode.Disposable {
     return this.followUp(labels[kind], req, labels.allow_once);
   }
 
-  dispose(): void { this.changed.dispose(); this.always.dispose(); }
+  dispose(): void { this.changed.dispose(); this.always.dispose(); this.answered.dispose(); }
 
   request(req: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
     return new Promise<ApprovalAnswer>((resolve, reject) => {
@@ -87,6 +92,7 @@ export class ExtensionApprovals implements ApprovalProvider, vscode.Disposable {
         done();
         this.log.info(`[${req.runId}] approval for ${req.tool}: ${a.kind}${a.kind === 'deny' && a.reason ? ` (${a.reason})` : ''}`);
         resolve(a);
+        this.answered.fire(a.kind);
         if (a.kind === 'always_allow') setTimeout(() => this.always.fire(), 200); // after the kernel stored it
       };
       const onAbort = () => {
@@ -153,9 +159,15 @@ export class ExtensionApprovals implements ApprovalProvider, vscode.Disposable {
         return { kind: 'deny', ...(reason.trim() ? { reason: reason.trim() } : {}) };
       }
       case 'Edit arguments…': {
+        // A JSON editor checked against the tool's schema (edit-args.ts); the input box remains
+        // for the environment without editors (BATON_EDIT_ARGS=inputbox).
+        if (process.env.BATON_EDIT_ARGS !== 'inputbox') {
+          const args = await (await openArgsEditor(req.tool, req.args, req.schema)).result;
+          return args ? { kind: 'edit', args } : undefined;
+        }
         const text = await vscode.window.showInputBox({
           title: `Edit the arguments of ${req.tool}`, value: JSON.stringify(req.args), ignoreFocusOut: true,
-          validateInput: (t) => (parseObject(t) ? undefined : 'Expected a JSON object, e.g. {"path": "a.txt"}'),
+          validateInput: (t) => { const r = parseAndCheck(t, req.schema); return r.problems.length ? r.problems[0]!.message : undefined; },
         });
         const args = text === undefined ? undefined : parseObject(text);
         return args ? { kind: 'edit', args } : undefined;

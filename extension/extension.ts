@@ -5,9 +5,13 @@
  * approval provider, the status bar item and the "Baton" activity-bar views (views/index.ts).
  * Runs are refused in Restricted Mode (trust.ts); language features keep working.
  *
+ * `activate` records `performance.now()` at its start and end (`activation` in the API; the e2e
+ * tests write it to out/bench/extension-activation.json for test/bench/extension.ts).
+ *
  * `baton._test.answerNextApproval` is internal (not contributed to the palette): the end-to-end
  * tests answer approvals with it through the same path as a click.
  */
+import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { ApprovalAnswer } from '../runtime/journal/records';
 import { ExtensionApprovals } from './approvals';
@@ -21,6 +25,10 @@ import { registerViews, type BatonViews } from './views/index';
 import { approvalSourceOf } from './approval-bridge';
 import { register as registerRunPanel } from './webview/register';
 import { register as registerLm } from './lm/register';
+import { registerEditArgs } from './edit-args';
+import { registerWalkthrough } from './walkthrough';
+import { runMetrics } from './metrics';
+import type { AgentMetrics } from './metrics-model';
 
 let client: BatonClient | undefined;
 
@@ -32,9 +40,16 @@ export interface BatonApi {
   pendingApprovals(): number;
   /** The tree data providers of the Baton views (for tests). */
   views: BatonViews;
+  /** `performance.now()` at the start and end of `activate` (ms), and the difference. */
+  activation: { start: number; end: number; ms: number };
+  /** Per-agent metrics over the workspace folders' runs (metrics.ts). */
+  metrics(): Map<string, AgentMetrics>;
+  /** The run manager (tests: `simulate` feeds events through a run's event path). */
+  runs: RunManager;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<BatonApi> {
+  const start = performance.now();
   const serverChannel = vscode.window.createOutputChannel('Baton Language Server', { log: true });
   const log = vscode.window.createOutputChannel('Baton', { log: true });
   const approvals = new ExtensionApprovals(log);
@@ -53,9 +68,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<BatonA
   const views = registerViews(context, c, runs, approvals);
   registerRunPanel(context, { approvals: approvalSourceOf(approvals) });
   registerLm(context);
-  context.subscriptions.push(...registerRunCommands(runs, views.runs, views.journal, log));
+  context.subscriptions.push(...registerRunCommands(runs, views.runs, views.journal, log), ...registerEditArgs(), ...registerWalkthrough(context, approvals));
   c.ready().catch((e: unknown) => log.error(`the language server did not start: ${(e as Error).message}`));
-  return { activeRuns: () => runs.activeCount, pendingApprovals: () => approvals.waiting.length, views };
+  const end = performance.now();
+  return {
+    activeRuns: () => runs.activeCount, pendingApprovals: () => approvals.waiting.length, views, runs,
+    activation: { start, end, ms: end - start },
+    metrics: () => runMetrics.byAgent((vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath)),
+  };
 }
 
 export async function deactivate(): Promise<void> {

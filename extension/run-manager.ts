@@ -152,18 +152,7 @@ export class RunManager implements vscode.Disposable {
   }
 
   private async execute(label: string, root: string, scope: vscode.Uri, entry: Active, progress: vscode.Progress<{ message?: string }>, go: (c: Common) => Promise<RunOutcome>): Promise<RunSummary> {
-    const channel = new ChannelSink(this.log, () => entry.id);
-    const sink: EventSink = {
-      emit: (ev) => {
-        channel.emit(ev);
-        runEvents.emit(entry.id, ev);
-        if (ev.kind === 'record') {
-          entry.records.push(ev.record);
-          if (ev.record.type === 'Started') entry.agent = ev.record.agent;
-        }
-        if (ev.kind === 'record' || ev.kind === 'approval-pending') this.recorded.fire({ runId: entry.id, event: ev });
-      },
-    };
+    const sink = this.sinkFor(entry, new ChannelSink(this.log, () => entry.id));
     try {
       const { provider, info, secrets } = await resolveProvider(this.secrets, root, scope);
       const outcome = await go({
@@ -189,6 +178,32 @@ export class RunManager implements vscode.Disposable {
       void vscode.window.showErrorMessage(`Baton: ${label} could not run: ${err.message}`, 'Show Output').then((c) => { if (c) this.log.show(true); });
       return { ...(entry.id !== '(starting)' ? { runId: entry.id } : {}), reason: 'Error', error: err.message };
     }
+  }
+
+  /** The one event path of a run: the log channel, the webview hub, the live records, `onDidRecord`. */
+  private sinkFor(entry: Active, channel?: EventSink): EventSink {
+    return {
+      emit: (ev) => {
+        channel?.emit(ev);
+        runEvents.emit(entry.id, ev);
+        if (ev.kind === 'record') {
+          entry.records.push(ev.record);
+          if (ev.record.type === 'Started') entry.agent = ev.record.agent;
+        }
+        if (ev.kind === 'record' || ev.kind === 'approval-pending') this.recorded.fire({ runId: entry.id, event: ev });
+      },
+    };
+  }
+
+  /**
+   * Internal (tests, benchmarks): a live run with no runtime behind it, fed through the same event
+   * path as a real run (no log lines). `end()` removes it from the active runs.
+   */
+  simulate(runId: string, agent: string, root: string): { sink: EventSink; end(): void } {
+    const entry: Active = { id: runId, agent, mode: 'run', root, startedAt: Date.now(), records: [], controller: new AbortController() };
+    this.active.add(entry);
+    this.update();
+    return { sink: this.sinkFor(entry), end: () => { this.active.delete(entry); this.update(); } };
   }
 
   private report(label: string, s: RunSummary): void {

@@ -2,11 +2,14 @@
  * The Agents view: the workspace's agents grouped by file, from the language server's
  * `baton/agents` request. Clicking an agent opens it at its name; the inline ▶ runs it
  * (`baton.runAgent` with the node: asks only for the inputs). Refreshes when agent files are
- * saved, created or deleted.
+ * saved, created or deleted. Each agent's description and tooltip carry its history across runs
+ * (metrics.ts: "12 runs · 92% ok · p50 3.1 s"); a run ending refreshes them.
  */
 import * as vscode from 'vscode';
 import type { AgentSummary } from '../../language-server/protocol';
 import type { BatonClient } from '../language-client';
+import { agentMetrics, runMetrics } from '../metrics';
+import { describeMetrics, detailMetrics } from '../metrics-model';
 
 export interface FileNode { kind: 'file'; uri: string; agents: AgentSummary[] }
 /** `uri` and `agent` make it a valid `baton.runAgent` argument. */
@@ -18,13 +21,14 @@ export class AgentsTree implements vscode.TreeDataProvider<AgentsNode>, vscode.D
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subs: vscode.Disposable[] = [];
 
-  constructor(private readonly client: BatonClient) {
+  constructor(private readonly client: BatonClient, onRunsChanged?: vscode.Event<unknown>) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/*.{baton,symbi}');
     const again = () => this.refresh();
     this.subs.push(
       watcher, this.changed, watcher.onDidCreate(again), watcher.onDidDelete(again),
       vscode.workspace.onDidSaveTextDocument((d) => { if (d.languageId === 'baton') again(); }),
     );
+    if (onRunsChanged) this.subs.push(onRunsChanged(() => { runMetrics.invalidate(); again(); }));
   }
 
   refresh(): void { this.changed.fire(undefined); }
@@ -53,8 +57,10 @@ export class AgentsTree implements vscode.TreeDataProvider<AgentsNode>, vscode.D
     const a = n.summary;
     const item = new vscode.TreeItem(a.name, vscode.TreeItemCollapsibleState.None);
     item.id = `agent:${n.uri}#${a.name}`;
-    item.description = `(${a.params.map((p) => p.name).join(', ')})${a.returns ? ` → ${a.returns}` : ''}`;
-    item.tooltip = [`agent ${a.name}${item.description}`, a.description].filter(Boolean).join('\n\n');
+    const signature = `(${a.params.map((p) => p.name).join(', ')})${a.returns ? ` → ${a.returns}` : ''}`;
+    const m = agentMetrics(a.name);
+    item.description = m ? `${signature} · ${describeMetrics(m)}` : signature;
+    item.tooltip = [`agent ${a.name}${signature}`, a.description, m ? detailMetrics(m).join('\n') : 'No runs yet.'].filter(Boolean).join('\n\n');
     item.iconPath = new vscode.ThemeIcon('hubot');
     item.contextValue = 'baton.agent';
     const r = a.nameRange;

@@ -22,7 +22,7 @@ export interface BatonViews {
 }
 
 export function registerViews(context: vscode.ExtensionContext, client: BatonClient, runs: RunManager, approvals: ExtensionApprovals): BatonViews {
-  const agents = new AgentsTree(client);
+  const agents = new AgentsTree(client, runs.onDidChangeActive);
   const runsTree = new RunsTree(runs, approvals, new JournalCache());
   const journal = new JournalTree(runsTree);
   const approvalsTree = new ApprovalsTree(approvals, runs);

@@ -72,6 +72,25 @@ export interface RunViewState {
   approvals: PendingApprovalView[];
   /** Set when the journal could not be read (and why). */
   problem?: string;
+  /** This agent's history across the workspace's runs (metrics-model.ts); absent before any run. */
+  history?: AgentHistoryView;
+}
+
+/** The "this agent's history" strip. */
+export interface AgentHistoryView {
+  /** "12 runs · 92% ok · p50 3.1 s". */
+  summary: string;
+  runs: number;
+  okRate?: number;
+  p50Ms?: number;
+  p95Ms?: number;
+  tokens: number;
+  toolCalls: number;
+  denials: number;
+  approvals: number;
+  cacheHits: number;
+  /** Outcomes of the last finished runs, oldest first. */
+  recent: string[];
 }
 
 export type ToWebview =

@@ -9,7 +9,8 @@
  */
 import { describeAnswer } from '../../runtime/approvals/approval';
 import type { JournalRecord } from '../../runtime/journal/records';
-import type { RunViewState, StepNode, TimelineEntry, TokenPoint } from './protocol';
+import { describeMetrics, type AgentMetrics } from '../metrics-model';
+import type { AgentHistoryView, RunViewState, StepNode, TimelineEntry, TokenPoint } from './protocol';
 
 /** Optional prices in USD per million tokens (the cost is shown only when one is given). */
 export interface Price { input: number; output: number }
@@ -190,6 +191,18 @@ export function buildRunState(runId: string, records: readonly JournalRecord[], 
   if (s.status !== 'running') settle(s.steps, s.status === 'completed');
   if (price) s.cost = (s.totals.input * price.input + s.totals.output * price.output) / 1e6;
   return s;
+}
+
+/** The history strip's state from an agent's metrics (metrics-model.ts). */
+export function historyView(m: AgentMetrics): AgentHistoryView {
+  const h: AgentHistoryView = {
+    summary: describeMetrics(m), runs: m.runs, tokens: m.tokens, toolCalls: m.toolCalls,
+    denials: m.denials, approvals: m.approvals, cacheHits: m.cacheHits, recent: [...m.recent],
+  };
+  if (m.okRate !== undefined) h.okRate = m.okRate;
+  if (m.p50Ms !== undefined) h.p50Ms = m.p50Ms;
+  if (m.p95Ms !== undefined) h.p95Ms = m.p95Ms;
+  return h;
 }
 
 /** After the end: whatever was still running did not finish. */

@@ -18,7 +18,8 @@ import { readJournal } from '../../runtime/journal/reader';
 import type { ApprovalSource } from '../approval-bridge';
 import { describeRuleRef, parseFromWebview, type FromWebview, type RunViewState, type ToWebview } from './protocol';
 import type { RunEventHub } from './run-events';
-import { buildRunState } from './run-model';
+import { agentMetrics } from '../metrics';
+import { buildRunState, historyView } from './run-model';
 
 export interface RunPanelDeps {
   extensionUri: vscode.Uri;
@@ -190,6 +191,8 @@ export class RunPanel implements vscode.Disposable {
       inDoubt: r.inDoubt === true, canAlwaysAllow: r.canAlwaysAllow,
     }));
     if (this.problem) state.problem = this.problem;
+    const m = state.agent !== '?' ? agentMetrics(state.agent) : undefined;
+    if (m) state.history = historyView(m);
     this.lastState = state;
     this.changed.fire(state);
     if (this.isReady) this.post({ type: 'state', state });

@@ -172,6 +172,23 @@
     b.appendChild(el('div', 'legend muted', `bars: input / output per call · line: cumulative (${fmtTok(total)} tokens)`));
   }
 
+  /** The "this agent's history" strip: metrics across the workspace's runs of this agent. */
+  function history() {
+    const b = section('history', "This agent's history");
+    b.replaceChildren();
+    const h = state.history;
+    if (!h) { b.appendChild(el('p', 'muted', 'No other runs of this agent yet.')); return; }
+    const row = el('div', 'row history-strip');
+    row.appendChild(el('strong', undefined, h.summary));
+    for (const r of h.recent) {
+      const dot = el('span', `dot st-${r === 'Completed' ? 'done' : 'failed'}`);
+      dot.title = r;
+      row.appendChild(dot);
+    }
+    b.appendChild(row);
+    b.appendChild(el('div', 'muted', `p95 ${h.p95Ms === undefined ? '–' : fmtMs(h.p95Ms)} · tokens ${fmtTok(h.tokens)} · tool calls ${h.toolCalls} · denials ${h.denials} · approvals ${h.approvals} · cache hits ${h.cacheHits}`));
+  }
+
   function timeline() {
     const b = section('timeline', 'Timeline');
     b.replaceChildren();
@@ -196,7 +213,7 @@
   function render() {
     if (!state) return;
     if (app.querySelector('p.muted') && !document.getElementById('summary')) app.replaceChildren();
-    header(); approvals(); plan(); tokens(); timeline();
+    header(); history(); approvals(); plan(); tokens(); timeline();
   }
 
   window.addEventListener('message', (ev) => {

@@ -16,6 +16,7 @@ import { frontendBench, probeFirstParse } from './frontend';
 import { runtimeBench } from './runtime';
 import { journalBench } from './journal';
 import { lspBench } from './lsp';
+import { extensionBench } from './extension';
 import { repoRoot } from '../helpers/paths';
 
 const SECTIONS: Array<{ name: string; run: (opts: BenchOptions) => Promise<BenchSection> }> = [
@@ -23,6 +24,7 @@ const SECTIONS: Array<{ name: string; run: (opts: BenchOptions) => Promise<Bench
   { name: 'runtime', run: runtimeBench },
   { name: 'journal', run: journalBench },
   { name: 'lsp', run: lspBench },
+  { name: 'extension', run: extensionBench },
 ];
 
 function argValue(flag: string): string | undefined {

@@ -60,6 +60,9 @@ describe('Baton run webview', function () {
   before(async function () {
     if (!vscode.workspace.isTrusted) this.skip();
     await activeApi();
+    // Earlier suites leave editors open (a JSON arguments editor, the walkthrough): a webview opened
+    // behind them is not loaded until shown. Start from an empty editor area.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     hub = new RunEventHub();
     bridge = new ApprovalBridge();
