@@ -77,14 +77,16 @@ export function printPolicy(ctx: Ctx, p: A.PolicyDecl): Doc {
 }
 
 /**
- * `verb: pattern if condition`; a condition that does not fit, or that spans lines anyway, goes to
- * the next line, indented (so a second formatting pass makes the same choice as the first).
+ * `verb: pattern if condition`; a condition that does not fit after the pattern's last line, or
+ * that spans lines anyway, goes to the next line, indented. The choice depends only on the
+ * pattern's last line, which a second formatting pass prints the same way (a pattern broken for
+ * width comes back expanded in the source), so formatting is idempotent.
  */
 function printRule(ctx: Ctx, r: A.Rule): Doc {
   const pattern = printExpr(ctx, r.pattern);
   if (!r.condition) return [r.verb, ': ', pattern];
   const condition = printExpr(ctx, r.condition);
-  return group([r.verb, ': ', pattern, indent([line, 'if ', condition])], mustBreak(condition));
+  return [r.verb, ': ', pattern, group(indent([line, 'if ', condition]), mustBreak(condition))];
 }
 
 /** Whether a document holds a hard line anywhere, including in any layout of a conditional group. */
