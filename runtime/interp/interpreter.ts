@@ -10,11 +10,12 @@
  */
 import type { AgentIR, BlockIR, ExprIR, FunctionIR, Loc, ParamIR, ProgramIR, StmtIR, TypeIR } from '../ir/schema';
 import { BatonError, isBatonError } from '../errors';
-import { BUILTIN_METHODS } from '../dsl/builtins';
 import { callBuiltin, callMethod } from './builtin-functions';
 import { Branch, CallInfo, InterpreterHost } from './host';
 import { binaryOp, compound, index, matchPattern, member, setIndex, setMember, unaryOp } from './ops';
 import { Scope } from './scope';
+import { isPure } from './purity';
+import { bindArgs, catches, copyData, errorRecord } from './support';
 import { Closure, ErrorValue, isRecord, Rec, Ref, truthy, typeName, Value } from './values';
 
 type Flow = undefined | { k: 'return'; v: Value } | { k: 'break' } | { k: 'continue' } | { k: 'value'; v: Value };
@@ -34,47 +35,6 @@ interface Ctx {
   file: string;
   /** The declared return type of the agent or function being run: `return reason(...)` answers in it. */
   returns?: TypeIR;
-}
-
-const IMPURE_CALLS = new Set(['function', 'tool', 'agent', 'llm', 'semantic', 'value']);
-const pureCache = new WeakMap<object, boolean>();
-
-/** Higher-order built-ins: position (function form; one less as a method) and name of their function argument. */
-const FN_ARG: Record<string, [number, string]> = { map: [1, 'fn'], filter: [1, 'fn'], any: [1, 'fn'], all: [1, 'fn'], sort: [1, 'key'], count: [1, 'x'] };
-
-/**
- * A built-in call whose callee is only known at run time: a method that is not a built-in (a record
- * field holding a lambda, `ops.double(x)`), or a higher-order built-in given a function value rather
- * than a lambda literal (`map(xs, f)`). The function may call tools or have a block body, so the
- * call must take the asynchronous path.
- */
-function dynamicCallee(e: Extract<ExprIR, { k: 'call' }>): boolean {
-  if (e.kind === 'method' && !BUILTIN_METHODS.has(e.name)) return true;
-  const fa = Object.prototype.hasOwnProperty.call(FN_ARG, e.name) ? FN_ARG[e.name] : undefined;
-  if (!fa) return false;
-  const arg = e.args[e.kind === 'method' ? fa[0] - 1 : fa[0]] ?? e.named.find(([k]) => k === fa[1])?.[1];
-  return arg !== undefined && arg.k !== 'lambda' && arg.k !== 'lit';
-}
-
-/** Whether evaluating `e` can have no effect (no tool/model/agent/function call, no effect built-in). */
-export function isPure(e: ExprIR): boolean {
-  const c = pureCache.get(e);
-  if (c !== undefined) return c;
-  let r: boolean;
-  switch (e.k) {
-    case 'lit': case 'vault': case 'var': case 'global': r = true; break;
-    case 'array': r = e.items.every(isPure); break;
-    case 'record': r = e.entries.every(([, v]) => isPure(v)); break;
-    case 'lambda': r = !('stmts' in e.body) && isPure(e.body as ExprIR); break;
-    case 'unary': r = isPure(e.operand); break;
-    case 'binary': r = isPure(e.left) && isPure(e.right); break;
-    case 'member': r = isPure(e.object); break;
-    case 'index': r = isPure(e.object) && isPure(e.index); break;
-    case 'call': r = !IMPURE_CALLS.has(e.kind) && !e.effect && !dynamicCallee(e) && e.args.every(isPure) && e.named.every(([, v]) => isPure(v)) && (!e.target || isPure(e.target)); break;
-    case 'if': case 'match': r = false; break;
-  }
-  pureCache.set(e, r);
-  return r;
 }
 
 export class Interpreter {
@@ -505,51 +465,4 @@ function frameList(ctx: Ctx): Array<{ name: string; file: string }> {
   return ctx.frames.map((name, i) => ({ name, file: ctx.frameFiles[i] ?? ctx.file }));
 }
 
-/** A copy of lists and records (deeply); other values are immutable or opaque and stay as they are. */
-function copyData(v: Value): Value {
-  if (Array.isArray(v)) return v.map(copyData);
-  if (isRecord(v)) {
-    const out: Rec = {};
-    for (const k of Object.keys(v)) out[k] = copyData(v[k]);
-    return out;
-  }
-  return v;
-}
-
-/** Positional and named arguments of a tool call as one record, by the declared parameter names. */
-export function bindArgs(params: ParamIR[] | undefined, args: Value[], named: Rec, tool: string): Rec {
-  const out: Rec = {};
-  if (!params) {
-    if (args.length) throw new BatonError('runtime', `tool '${tool}' takes named arguments only`);
-    return { ...named };
-  }
-  args.forEach((a, i) => {
-    if (i >= params.length) throw new BatonError('runtime', `tool '${tool}' takes ${params.length} arguments, got ${args.length}`);
-    out[params[i].name] = a;
-  });
-  for (const [k, v] of Object.entries(named)) out[k] = v;
-  return out;
-}
-
-const CATCH_CLASSES: Record<string, string[]> = {
-  ToolError: ['tool-error', 'tool-timeout', 'circuit-open', 'mcp-error', 'path-escape', 'protected-path'],
-  PolicyDenied: ['policy-denied', 'approval-denied'],
-  PolicyError: ['policy-denied', 'approval-denied'],
-  ModelError: ['provider-error', 'model-output'],
-  TimeoutError: ['tool-timeout'],
-  RuntimeError: ['runtime', 'agent-error'],
-};
-
-/** Cancellation and budget exhaustion end the run; `catch` sees everything else. */
-function catches(type: string | undefined, e: BatonError): boolean {
-  if (e.code === 'cancelled' || e.code === 'budget-exhausted' || e.code === 'journal' || e.code === 'in-doubt' || e.code === 'mcp-pin-mismatch') return false;
-  if (!type || type === 'Error' || type === 'Exception' || type === 'Any') return true;
-  const codes = CATCH_CLASSES[type];
-  return codes ? codes.includes(e.code) : true;
-}
-
-function errorRecord(e: BatonError): Rec {
-  return { message: e.message, code: e.code, ...(e.where ? { where: e.where } : {}) };
-}
-
-export { ErrorValue };
+export { ErrorValue, isPure, bindArgs };
