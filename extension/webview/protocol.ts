@@ -5,6 +5,7 @@
  * for a pending approval (one of the six answers of LANGUAGE.md §4).
  */
 import type { Json } from '../../runtime/ir/schema';
+import type { AgentMetrics } from '../metrics-model';
 import type { ApprovalAnswer, RuleRef, Verdict } from '../../runtime/journal/records';
 
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'denied';
@@ -76,19 +77,10 @@ export interface RunViewState {
   history?: AgentHistoryView;
 }
 
-/** The "this agent's history" strip. */
-export interface AgentHistoryView {
+/** The "this agent's history" strip: the agent's figures (metrics-model.ts) plus display text. */
+export interface AgentHistoryView extends Pick<AgentMetrics, 'runs' | 'okRate' | 'p50Ms' | 'p95Ms' | 'tokens' | 'toolCalls' | 'denials' | 'approvals' | 'cacheHits'> {
   /** "12 runs · 92% ok · p50 3.1 s". */
   summary: string;
-  runs: number;
-  okRate?: number;
-  p50Ms?: number;
-  p95Ms?: number;
-  tokens: number;
-  toolCalls: number;
-  denials: number;
-  approvals: number;
-  cacheHits: number;
   /** Outcomes of the last finished runs, oldest first. */
   recent: string[];
 }

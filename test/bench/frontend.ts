@@ -17,7 +17,7 @@ import { parse } from '../../runtime/dsl/parser';
 import { check } from '../../runtime/dsl/checker';
 import { analyzeText, Workspace } from '../../runtime/dsl/workspace';
 import { BenchOptions, BenchSection, Metric, median, quantile, prng, timeReps } from './common';
-import { countLines, generateAgents, generateLines } from './generate';
+import { countLines, editSpots, generateAgents, generateLines } from './generate';
 
 export const TARGETS = {
   parseCheckMBs: 20,
@@ -62,20 +62,7 @@ function countDiagnostics(ds: Array<{ severity: string }>): Record<string, numbe
  * short-circuit).
  */
 function makeEdits(text: string, count: number, seed: number): string[] {
-  const spots: Array<{ at: number; digit: boolean }> = [];
-  const open: string[] = [];
-  for (const t of lex(text).tokens) {
-    const name = t.tokenType.name;
-    if (t.image === '(' || t.image === '[' || t.image === '{') open.push(t.image);
-    else if (t.image === ')' || t.image === ']' || t.image === '}') open.pop();
-    else if (name === 'String' && open[open.length - 1] === '(' && !t.image.includes('{')) {
-      for (let k = 1; k < t.image.length - 1; k++) {
-        if (/[a-z]/.test(t.image[k]) && t.image[k - 1] !== '\\') spots.push({ at: t.startOffset + k, digit: false });
-      }
-    } else if (name === 'Number' && /^\d+$/.test(t.image)) {
-      spots.push({ at: t.startOffset + t.image.length - 1, digit: true });
-    }
-  }
+  const spots = editSpots(text);
   if (spots.length === 0) throw new Error('no editable spots in the generated file');
   const rnd = prng(seed);
   const edits: string[] = [];

@@ -6,6 +6,7 @@
  * check without errors (the bench reports the diagnostic counts so a regression there is visible).
  */
 import { prng } from './common';
+import { lex } from '../../runtime/dsl/lexer';
 
 const HEADER = `// Generated benchmark input: many independent agents in one file.
 // Do not edit: produced by test/bench/generate.ts.
@@ -296,4 +297,27 @@ export function countLines(text: string): number {
   let n = 0;
   for (let k = text.indexOf('\n'); k !== -1; k = text.indexOf('\n', k + 1)) n++;
   return text.endsWith('\n') || text.length === 0 ? n : n + 1;
+}
+
+/**
+ * Offsets of characters that can change without making the file invalid: letters inside string
+ * literals that are call arguments (not settings, capabilities, rule targets or argv/URL templates,
+ * whose contents the checker validates), and the last digit of integer literals.
+ */
+export function editSpots(text: string): Array<{ at: number; digit: boolean }> {
+  const spots: Array<{ at: number; digit: boolean }> = [];
+  const open: string[] = [];
+  for (const t of lex(text).tokens) {
+    const name = t.tokenType.name;
+    if (t.image === '(' || t.image === '[' || t.image === '{') open.push(t.image);
+    else if (t.image === ')' || t.image === ']' || t.image === '}') open.pop();
+    else if (name === 'String' && open[open.length - 1] === '(' && !t.image.includes('{')) {
+      for (let k = 1; k < t.image.length - 1; k++) {
+        if (/[a-z]/.test(t.image[k]) && t.image[k - 1] !== '\\') spots.push({ at: t.startOffset + k, digit: false });
+      }
+    } else if (name === 'Number' && /^\d+$/.test(t.image)) {
+      spots.push({ at: t.startOffset + t.image.length - 1, digit: true });
+    }
+  }
+  return spots;
 }

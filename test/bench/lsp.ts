@@ -17,29 +17,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { lex } from '../../runtime/dsl/lexer';
 import { BenchOptions, BenchSection, Metric, median, prng, quantile } from './common';
-import { countLines, generateLines } from './generate';
+import { countLines, editSpots, generateLines } from './generate';
 import { LspClient, position } from '../language-server/lsp-client';
 
 export const TARGETS = { editP95Ms: 25, completionP95Ms: 10, index500Ms: 2000 };
-
-/** Offsets of characters that can change without making the file invalid. */
-function editSpots(text: string): Array<{ at: number; digit: boolean }> {
-  const spots: Array<{ at: number; digit: boolean }> = [];
-  const open: string[] = [];
-  for (const t of lex(text).tokens) {
-    const name = t.tokenType.name;
-    if (t.image === '(' || t.image === '[' || t.image === '{') open.push(t.image);
-    else if (t.image === ')' || t.image === ']' || t.image === '}') open.pop();
-    else if (name === 'String' && open[open.length - 1] === '(' && !t.image.includes('{')) {
-      for (let k = 1; k < t.image.length - 1; k++) if (/[a-z]/.test(t.image[k]) && t.image[k - 1] !== '\\') spots.push({ at: t.startOffset + k, digit: false });
-    } else if (name === 'Number' && /^\d+$/.test(t.image)) {
-      spots.push({ at: t.startOffset + t.image.length - 1, digit: true });
-    }
-  }
-  return spots;
-}
 
 function latencyMetric(id: string, label: string, samples: number[], q: number, target?: number, note?: string): Metric {
   return {
