@@ -9,7 +9,15 @@
  * SDK, 2026-10-21, has no sampling parameters). Errors are mapped like the OpenAI provider's
  * (`toProviderError`); the SDK never retries and no message ever contains the key.
  */
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
+
+/** The SDK, loaded on first use (not when `baton check`, the server or the extension starts). */
+let sdkClass: typeof Anthropic | undefined;
+function AnthropicSdk(): typeof Anthropic {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const m = require('@anthropic-ai/sdk') as { default?: typeof Anthropic } & typeof Anthropic;
+  return (sdkClass ??= m.default ?? m);
+}
 import { BatonError } from '../errors';
 import type { ChatMessage, CompletionRequest, CompletionResponse, InferenceProvider, ToolCall, ToolSchema } from './provider';
 import { DEFAULT_TIMEOUT_MS, Deadline, toProviderError, type ErrorContext } from './openai';
@@ -45,7 +53,7 @@ export class AnthropicProvider implements InferenceProvider {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxTokens = options.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
     // An explicit key and base URL: the SDK then reads no credential or URL from the environment.
-    this.client = new Anthropic({ apiKey: options.apiKey, baseURL: this.baseUrl, maxRetries: 0, timeout: this.timeoutMs });
+    this.client = new (AnthropicSdk())({ apiKey: options.apiKey, baseURL: this.baseUrl, maxRetries: 0, timeout: this.timeoutMs });
   }
 
   async complete(request: CompletionRequest): Promise<CompletionResponse> {
@@ -54,7 +62,7 @@ export class AnthropicProvider implements InferenceProvider {
     let streaming = false;
     const context = (): ErrorContext => ({
       provider: this.id, keyEnv: 'ANTHROPIC_API_KEY', apiKey: this.apiKey, baseUrl: this.baseUrl, model: request.model,
-      timeoutMs, timedOut: deadline.timedOut, cancelled: request.signal?.aborted === true, streaming, sdk: Anthropic,
+      timeoutMs, timedOut: deadline.timedOut, cancelled: request.signal?.aborted === true, streaming, sdk: AnthropicSdk(),
     });
     try {
       deadline.throwIfAborted();

@@ -8,7 +8,15 @@
  * retryAfterMs })` so the kernel retries with backoff. `toProviderError` and `Deadline` are shared
  * with the Anthropic provider. No message ever contains the API key.
  */
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
+
+/** The SDK, loaded on first use (not when `baton check`, the server or the extension starts). */
+let sdkClass: typeof OpenAI | undefined;
+function OpenAISdk(): typeof OpenAI {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const m = require('openai') as { default?: typeof OpenAI } & typeof OpenAI;
+  return (sdkClass ??= m.default ?? m);
+}
 import { BatonError } from '../errors';
 import type { ChatMessage, CompletionRequest, CompletionResponse, InferenceProvider, ToolCall, ToolSchema } from './provider';
 
@@ -52,7 +60,7 @@ export class OpenAIProvider implements InferenceProvider {
     this.keyEnv = options.keyEnv ?? 'OPENAI_API_KEY';
     this.maxTokensParam = options.maxTokensParam ?? (/^https:\/\/api\.openai\.com(\/|$)/.test(this.baseUrl) ? 'max_completion_tokens' : 'max_tokens');
     // Explicit values everywhere so the SDK reads no environment variable of its own.
-    this.client = new OpenAI({ apiKey: options.apiKey, baseURL: this.baseUrl, organization: null, project: null, maxRetries: 0, timeout: this.timeoutMs });
+    this.client = new (OpenAISdk())({ apiKey: options.apiKey, baseURL: this.baseUrl, organization: null, project: null, maxRetries: 0, timeout: this.timeoutMs });
   }
 
   async complete(request: CompletionRequest): Promise<CompletionResponse> {
@@ -61,7 +69,7 @@ export class OpenAIProvider implements InferenceProvider {
     let streaming = false;
     const context = (): ErrorContext => ({
       provider: this.id, keyEnv: this.keyEnv, apiKey: this.apiKey, baseUrl: this.baseUrl, model: request.model,
-      timeoutMs, timedOut: deadline.timedOut, cancelled: request.signal?.aborted === true, streaming, sdk: OpenAI,
+      timeoutMs, timedOut: deadline.timedOut, cancelled: request.signal?.aborted === true, streaming, sdk: OpenAISdk(),
     });
     try {
       deadline.throwIfAborted();

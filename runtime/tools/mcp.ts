@@ -13,9 +13,10 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import type { Readable } from 'node:stream';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { DEFAULT_INHERITED_ENV_VARS, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ErrorCode, McpError, ToolListChangedNotificationSchema, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StdioClientTransport, StdioServerParameters } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type * as McpTypes from '@modelcontextprotocol/sdk/types.js';
 import { BatonError } from '../errors';
 import type { Json, McpServerIR } from '../ir/schema';
 import type { JsonSchema } from '../providers/provider';
@@ -66,20 +67,53 @@ export function toolDefinitionHash(def: { name: string; description?: string; in
   return createHash('sha256').update(canonical).digest('hex');
 }
 
+/**
+ * The MCP SDK, loaded on first use: `baton check`, the language server and the extension's
+ * activation never pay for it.
+ */
+interface McpSdk {
+  Client: typeof Client;
+  DEFAULT_INHERITED_ENV_VARS: string[];
+  ErrorCode: typeof McpTypes.ErrorCode;
+  McpError: typeof McpTypes.McpError;
+  ToolListChangedNotificationSchema: typeof McpTypes.ToolListChangedNotificationSchema;
+  ObservedStdioTransport: new (params: StdioServerParameters) => ObservedStdioTransport;
+}
+
 /** StdioClientTransport that also reports the exit code of its process (the SDK only reports "closed"). */
-class ObservedStdioTransport extends StdioClientTransport {
+interface ObservedStdioTransport extends StdioClientTransport {
   child?: ChildProcess;
   onExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
+}
 
-  override async start(): Promise<void> {
-    await super.start();
-    // The SDK keeps the process private; without it we could not say how a server died.
-    const child = (this as unknown as { _process?: ChildProcess })._process;
-    this.child = child;
-    if (!child) return;
-    if (child.exitCode !== null || child.signalCode !== null) this.onExit?.(child.exitCode, child.signalCode);
-    else child.once('exit', (code, signal) => this.onExit?.(code, signal));
+let loaded: McpSdk | undefined;
+
+function sdk(): McpSdk {
+  if (loaded) return loaded;
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const client = require('@modelcontextprotocol/sdk/client/index.js') as typeof import('@modelcontextprotocol/sdk/client/index.js');
+  const stdio = require('@modelcontextprotocol/sdk/client/stdio.js') as typeof import('@modelcontextprotocol/sdk/client/stdio.js');
+  const types = require('@modelcontextprotocol/sdk/types.js') as typeof McpTypes;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  class Observed extends stdio.StdioClientTransport implements ObservedStdioTransport {
+    child?: ChildProcess;
+    onExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
+
+    override async start(): Promise<void> {
+      await super.start();
+      // The SDK keeps the process private; without it we could not say how a server died.
+      const child = (this as unknown as { _process?: ChildProcess })._process;
+      this.child = child;
+      if (!child) return;
+      if (child.exitCode !== null || child.signalCode !== null) this.onExit?.(child.exitCode, child.signalCode);
+      else child.once('exit', (code, signal) => this.onExit?.(code, signal));
+    }
   }
+  loaded = {
+    Client: client.Client, DEFAULT_INHERITED_ENV_VARS: stdio.DEFAULT_INHERITED_ENV_VARS, ErrorCode: types.ErrorCode,
+    McpError: types.McpError, ToolListChangedNotificationSchema: types.ToolListChangedNotificationSchema, ObservedStdioTransport: Observed,
+  };
+  return loaded;
 }
 
 interface Conn {
@@ -222,7 +256,7 @@ export class McpManager {
       result = await conn.client.callTool({ name: info.name, arguments: args }, undefined, { timeout, signal: ctx.signal });
     } catch (e) {
       if (ctx.signal.aborted || isAbort(e)) throw cancelled();
-      if (e instanceof McpError && e.code === ErrorCode.RequestTimeout) {
+      if (e instanceof sdk().McpError && e.code === sdk().ErrorCode.RequestTimeout) {
         throw new BatonError('tool-timeout', `MCP tool '${label}' did not answer within ${timeout} ms`, { retryable: true });
       }
       throw await this.failure(conn, e, `during a call to tool '${info.name}'`);
@@ -240,9 +274,9 @@ export class McpManager {
 
   /** The error for a failed request: the server died (retryable), or it answered with an error. */
   private async failure(conn: Conn, e: unknown, during: string): Promise<BatonError> {
-    const closed = dead(conn) || (e instanceof McpError && e.code === ErrorCode.ConnectionClosed);
+    const closed = dead(conn) || (e instanceof sdk().McpError && e.code === sdk().ErrorCode.ConnectionClosed);
     if (!closed) {
-      return new BatonError(e instanceof McpError ? 'tool-error' : 'mcp-error',
+      return new BatonError(e instanceof sdk().McpError ? 'tool-error' : 'mcp-error',
         `MCP server '${conn.server}' failed ${during}: ${conn.redact(mcpMessage(e))}`);
     }
     // The exit event precedes the close; if the connection closed without an exit, stop the process.
@@ -275,7 +309,7 @@ export class McpManager {
         } while (cursor);
       } catch (e) {
         conn.tools = undefined;
-        if (e instanceof McpError && e.code === ErrorCode.RequestTimeout) {
+        if (e instanceof sdk().McpError && e.code === sdk().ErrorCode.RequestTimeout) {
           throw new BatonError('mcp-error', `MCP server '${conn.server}' did not list its tools within ${this.opts.callTimeoutMs ?? 30_000} ms`, { retryable: true });
         }
         throw await this.failure(conn, e, 'while listing its tools');
@@ -308,7 +342,7 @@ export class McpManager {
 
   private environment(ir: McpServerIR): { env: Record<string, string>; secrets: string[] } {
     const env: Record<string, string | undefined> = {};
-    for (const key of DEFAULT_INHERITED_ENV_VARS) env[key] = undefined; // the SDK would add these: scrub them
+    for (const key of sdk().DEFAULT_INHERITED_ENV_VARS) env[key] = undefined; // the SDK would add these: scrub them
     for (const key of BASE_ENV) if (process.env[key] !== undefined) env[key] = process.env[key];
     const secrets: string[] = [];
     for (const [key, value] of Object.entries(ir.env)) {
@@ -332,8 +366,8 @@ export class McpManager {
     if (!ir.command) throw new BatonError('usage', `MCP server '${ir.name}' has no command`);
     if (!fs.existsSync(this.opts.root)) throw cannot(`working directory not found: ${this.opts.root}`);
     const { env, secrets } = this.environment(ir);
-    const transport = new ObservedStdioTransport({ command: ir.command, args: ir.args, env, cwd: this.opts.root, stderr: 'pipe' });
-    const client = new Client({ name: 'baton', version: '0.1.0' }, { capabilities: {} });
+    const transport = new (sdk().ObservedStdioTransport)({ command: ir.command, args: ir.args, env, cwd: this.opts.root, stderr: 'pipe' });
+    const client = new (sdk().Client)({ name: 'baton', version: '0.1.0' }, { capabilities: {} });
     const conn: Conn = { server: ir.name, client, transport, redact: redactor(secrets), stderrTail: [], closed: false };
     this.live.add(conn);
 
@@ -364,7 +398,7 @@ export class McpManager {
       const code = (e as NodeJS.ErrnoException | undefined)?.code;
       if (code === 'ENOENT') throw cannot(`command not found: ${ir.command}`);
       if (code === 'EACCES') throw cannot(`permission denied: ${ir.command}`);
-      if (e instanceof McpError && e.code === ErrorCode.RequestTimeout && !exitedEarly) {
+      if (e instanceof sdk().McpError && e.code === sdk().ErrorCode.RequestTimeout && !exitedEarly) {
         throw cannot(`it did not answer initialize within ${startupMs / 1000} s`, true);
       }
       const tail = conn.stderrTail.at(-1);
@@ -375,7 +409,7 @@ export class McpManager {
       await this.stop(conn);
       throw new BatonError('mcp-error', `cannot use MCP server '${ir.name}': the MCP servers were closed`);
     }
-    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => { conn.tools = undefined; });
+    client.setNotificationHandler(sdk().ToolListChangedNotificationSchema, async () => { conn.tools = undefined; });
     return conn;
   }
 
