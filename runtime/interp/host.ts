@@ -7,7 +7,7 @@ import type { Scope } from './scope';
 import type { Rec, Value } from './values';
 
 /**
- * A strand of execution: `main`, or a parallel branch `main.1`. Effects are keyed per branch
+ * A strand of execution: `main`, or branch i of the n-th parallel block of `main`, `main.<n>.<i>`. Effects are keyed per branch
  * (`<id>#<n>`), so keys do not depend on how branches interleave.
  */
 export class Branch {
