@@ -14,6 +14,9 @@
  * by the journal writer before serialisation.
  */
 import type { Json, Loc } from '../ir/schema';
+import type { OrchestrationBody } from './records-orchestration';
+import type { PlanningBody } from './records-planning';
+import type { MemoryBody } from './records-memory';
 
 export const JOURNAL_VERSION = 1;
 export const ZERO_HASH = '0'.repeat(64);
@@ -45,7 +48,10 @@ export type ApprovalAnswer =
 
 export interface Usage { inputTokens: number; outputTokens: number }
 
-export type JournalBody =
+/** Records of the core runtime; orchestration, planning/reflection and memory/cache records live in `records-*.ts`. */
+export type JournalBody = CoreBody | OrchestrationBody | PlanningBody | MemoryBody;
+
+export type CoreBody =
   | {
     type: 'Started'; run: string; file: string; agent: string; inputs: { [k: string]: Json };
     /** The source text of the file (so resume, replay and fork never depend on the file on disk). */

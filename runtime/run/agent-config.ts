@@ -23,6 +23,19 @@ export interface AgentConfig {
   planning: string;
   reflection: boolean;
   retries: number;
+  /** `with cache = true`: repeated identical model calls are answered from `.baton/cache/`. */
+  cache: boolean;
+  /** `with sandbox = "..."`: the tier command tools run in (`process` unless set). */
+  sandbox?: string;
+  /** Resource limits of tool processes (`with max_memory_mb`, `max_cpu_cores`). */
+  maxMemoryMb?: number;
+  maxCpuCores?: number;
+  /** `with network = true|false` for sandboxed tool processes. */
+  network?: boolean;
+  /** `with memory = "ephemeral" | "persistent" | "shared"`. */
+  memory?: string;
+  /** Scheduling priority (higher runs first; default 0). */
+  priority: number;
 }
 
 export const DEFAULTS = {
@@ -54,5 +67,12 @@ export function agentConfig(program: ProgramIR, agent: AgentIR): AgentConfig {
     planning: str('planning') ?? 'simple',
     reflection: s.reflection === true,
     retries: num('retries') ?? DEFAULTS.retries,
+    cache: s.cache === true,
+    sandbox: str('sandbox'),
+    maxMemoryMb: num('max_memory_mb'),
+    maxCpuCores: num('max_cpu_cores'),
+    network: typeof s.network === 'boolean' ? s.network : undefined,
+    memory: str('memory'),
+    priority: num('priority') ?? 0,
   };
 }

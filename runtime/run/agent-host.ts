@@ -18,6 +18,9 @@ import { reasoningLoop } from '../loop/reasoning-loop';
 import { agentConfig, AgentConfig } from './agent-config';
 import { runTemplate, TEMPLATES } from './templates';
 import { oneCompletion } from './ask';
+import type { EffectContext } from './effect-context';
+import { memoryEffect } from '../memory/memory-effects';
+import { messagingEffect } from '../orchestration/messaging-effects';
 
 export interface RunEnv {
   kernel: Kernel;
@@ -210,8 +213,11 @@ export class AgentExecution implements InterpreterHost {
         await k.record(call.branch, 'log', () => { k.emit({ kind: 'note', message }); return message; }, call.loc);
         return null;
       }
-      default:
-        throw new BatonError('runtime', `${name}() needs the orchestration runtime (messaging and memory), which this version does not include yet`);
+      default: {
+        const ctx: EffectContext = { host: this, kernel: k, env: this.env, call, named: _named };
+        if (name.startsWith('memory_')) return memoryEffect(name, args, ctx);
+        return messagingEffect(name, args, ctx);
+      }
     }
   }
 

@@ -1,0 +1,3 @@
+/** Journal records of memory stores and the result cache. */
+
+export type MemoryBody = never;

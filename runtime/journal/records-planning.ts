@@ -1,0 +1,3 @@
+/** Journal records of the planning and reflection engines. */
+
+export type PlanningBody = never;
