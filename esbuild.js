@@ -19,6 +19,26 @@ const common = {
 const fs = require('fs');
 const path = require('path');
 
+/**
+ * zod re-exports its error messages in ~45 languages (`z.locales`), ~250 KB of every bundle; Baton
+ * uses the English ones only (zod's default), so the other locales are left out.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /locales[\\/]index\.(c?js)$/ }, (args) => {
+      if (!/[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)) return undefined;
+      return { path: path.join(path.dirname(args.importer), args.path), namespace: 'zod-en' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(path.join(path.dirname(args.path), 'en.js'))};`,
+      loader: 'js',
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+common.plugins = [zodEnglishOnly];
+
 /** Every test and benchmark module under test/, bundled one-to-one into out/test/. */
 function testEntries(dir = 'test') {
   const out = [];
