@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'mcp-error'
   | 'mcp-pin-mismatch'
   | 'in-doubt'
+  | 'sandbox-unavailable' // the sandbox tier a tool process asks for cannot run here (never downgraded)
   | 'usage';
 
 export class BatonError extends Error {

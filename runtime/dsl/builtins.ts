@@ -190,6 +190,7 @@ export const WITH_ATTRIBUTES: Record<string, KeyDoc> = {
   sandbox: { doc: 'Sandbox tier for command tools.', values: ['process', 'bubblewrap', 'docker', 'Tier1', 'Tier2', 'Tier3', 'e2b', 'firecracker', 'gvisor'], type: 'string' },
   max_memory_mb: { doc: 'Memory limit of tool processes (MB).', type: 'number' },
   max_cpu_cores: { doc: 'CPU limit of tool processes.', type: 'number' },
+  sandbox_image: { doc: 'Docker image of the docker sandbox tier (default "debian:bookworm-slim").', type: 'string' },
   coordination: { doc: 'Multi-agent coordination (Symbiont).', type: 'string' },
   network: { doc: 'Whether tool processes may use the network.', type: 'bool' },
   priority: { doc: 'Scheduling priority.', type: 'number' },

@@ -13,6 +13,7 @@ import {
   BUILTIN_TOOLS, KeyDoc, METADATA_KEYS, TOOL_BINDINGS, TOOL_KEYS, WELL_KNOWN_CAPABILITIES, WITH_ATTRIBUTES, BUILTIN_FUNCTIONS, ENFORCED_POLICY_SETTINGS,
 } from './builtins';
 import { closestWordIn, nearestWord } from './suggest';
+import { describeTier } from '../tools/sandbox/spec';
 import { analyzeRule, RuleInfo } from './policy-analysis';
 import { actionOfAgent, actionOfCall, asksEveryCall, deniesEveryCall, StaticAction, staticVerdict } from './policy-static';
 
@@ -223,6 +224,8 @@ function checkAgent(fc: FileContext, agent: A.AgentDecl, filePolicies: A.PolicyD
             report(fc, 'unknown-with-attr', `Unknown \`with\` attribute '${attr.key.name}'.${guess ? ` Did you mean '${guess}'?` : ''} Known: ${Object.keys(WITH_ATTRIBUTES).join(', ')}.`, attr.key,
               guess ? { data: { suggestion: guess } } : undefined);
           } else checkValueKind(fc, attr.key, attr.value, doc);
+          const tier = attr.key.name === 'sandbox' && attr.value ? constValue(attr.value) : undefined;
+          if (typeof tier === 'string') report(fc, 'sandbox-tier', describeTier(tier), attr.value!);
         }
         bc.stmts(it.body.stmts, new Scope(scope, true));
         break;

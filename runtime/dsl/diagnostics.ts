@@ -54,6 +54,7 @@ export const DIAGNOSTIC_CODES: Record<string, { severity: Severity; description:
   'policy-unenforced-setting': { severity: 'info', description: 'A require/audit setting that Baton does not enforce.' },
   'missing-capability': { severity: 'error', description: 'A tool that needs a capability the calling agent does not declare.' },
   'semantic-function': { severity: 'info', description: 'An undeclared call, implemented by the model.' },
+  'sandbox-tier': { severity: 'info', description: 'The sandbox tier tool processes of an agent will run in (or why the requested one cannot run here).' },
   'unknown-type': { severity: 'info', description: 'A type that is not declared; treated as Any.' },
   'ambiguous-reference': { severity: 'warning', description: 'A name defined in several other files of the workspace.' },
   'break-outside-loop': { severity: 'error', description: '`break` or `continue` outside a loop.' },

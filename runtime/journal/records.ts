@@ -72,8 +72,8 @@ export type CoreBody =
   | { type: 'ApprovalRequested'; key: string; tool: string; args: Json; rule: RuleRef; reason: string; inDoubt?: boolean }
   | { type: 'ApprovalDecided'; key: string; tool: string; answer: ApprovalAnswer; by: string }
   | { type: 'ToolStarted'; key: string; tool: string; args: Json; idempotent: boolean; attempt: number }
-  | { type: 'ToolFinished'; key: string; tool: string; ok: true; value: Json; ms: number; cached?: boolean }
-  | { type: 'ToolFinished'; key: string; tool: string; ok: false; error: { code: string; message: string; retryable?: boolean }; ms: number }
+  | { type: 'ToolFinished'; key: string; tool: string; ok: true; value: Json; ms: number; cached?: boolean; sandbox?: Json }
+  | { type: 'ToolFinished'; key: string; tool: string; ok: false; error: { code: string; message: string; retryable?: boolean }; ms: number; sandbox?: Json }
   | { type: 'ToolDenied'; key: string; tool: string; reason: string; rule: RuleRef }
   | { type: 'ObservationsCollected'; key: string; iteration: number; observations: Array<{ callId: string; tool: string; ok: boolean; content: string }> }
   | { type: 'EffectRecorded'; key: string; effect: 'now' | 'uuid' | 'random' | 'sleep' | 'log' | string; value: Json }

@@ -9,6 +9,7 @@ import type { Kernel, ToolCallRequest, ToolOutcome } from './kernel';
 import { BatonError, asBatonError } from '../errors';
 import { CircuitBreaker } from '../tools/circuit-breaker';
 import { retry } from '../tools/retry';
+import type { SandboxReport } from '../tools/sandbox/spec';
 import { parseDuration, parseRate, parseSize, RateLimiter } from './tool-gate';
 
 type Started = Extract<JournalRecord, { type: 'ToolStarted' }>;
@@ -60,9 +61,12 @@ export class ToolRunner {
     if (tool.sideEffects || !tool.idempotent) this.k.commit();
     const t0 = performance.now();
     const timeoutMs = tool.timeoutMs ?? this.k.o.limits.toolTimeoutMs;
+    // The sandbox tier a tool process ran in and the limits enforced, journaled on ToolFinished.
+    let sandbox: { sandbox: Json } | Record<string, never> = {};
+    const onSandbox = (report: SandboxReport) => { sandbox = { sandbox: report as unknown as Json }; };
     const safeToRetry = tool.idempotent || !tool.sideEffects;
     try {
-      const value = await retry((attempt) => this.once(key, req, args, timeoutMs, attempt), {
+      const value = await retry((attempt) => this.once(key, req, args, timeoutMs, attempt, onSandbox), {
         retries: safeToRetry ? this.k.o.limits.retries : 0,
         signal: req.branch.signal,
         random: this.k.o.random,
@@ -72,7 +76,7 @@ export class ToolRunner {
       const ms = Math.round(performance.now() - t0);
       // A secret result is never journaled — nor where it travels next (observations, model text, the result).
       if (tool.secret) secretStrings(value, (v) => this.k.o.journal.addSecret(v));
-      this.k.append({ type: 'ToolFinished', key, tool: tool.name, ok: true, value: tool.secret ? '[secret]' : value, ms });
+      this.k.append({ type: 'ToolFinished', key, tool: tool.name, ok: true, value: tool.secret ? '[secret]' : value, ms, ...sandbox });
       this.audit(key, req, args, value);
       if (tool.sideEffects) this.k.commit();
       return { ok: true, value, replayed: false };
@@ -87,14 +91,14 @@ export class ToolRunner {
         throw error;
       }
       const ms = Math.round(performance.now() - t0);
-      this.k.append({ type: 'ToolFinished', key, tool: tool.name, ok: false, error: { code: error.code, message: error.message, ...(error.retryable ? { retryable: true } : {}) }, ms });
+      this.k.append({ type: 'ToolFinished', key, tool: tool.name, ok: false, error: { code: error.code, message: error.message, ...(error.retryable ? { retryable: true } : {}) }, ms, ...sandbox });
       this.audit(key, req, args, { error: error.message });
       if (tool.sideEffects) this.k.commit();
       return { ok: false, denied: false, error };
     }
   }
 
-  private async once(key: string, req: ToolCallRequest, args: { [k: string]: Json }, timeoutMs: number, attempt: number): Promise<Json> {
+  private async once(key: string, req: ToolCallRequest, args: { [k: string]: Json }, timeoutMs: number, attempt: number, onSandbox?: (r: SandboxReport) => void): Promise<Json> {
     const breaker = this.breaker(req.tool.name);
     if (attempt > 0) {
       const g = breaker.check();
@@ -112,7 +116,7 @@ export class ToolRunner {
         }, timeoutMs);
       });
       const value = await Promise.race([
-        req.tool.impl.execute(args, { root: this.k.o.root, signal: ac.signal, timeoutMs, effectId: `${this.k.runId}/${key}`, maxOutputBytes: this.k.o.limits.maxOutputBytes }),
+        req.tool.impl.execute(args, { root: this.k.o.root, signal: ac.signal, timeoutMs, effectId: `${this.k.runId}/${key}`, maxOutputBytes: this.k.o.limits.maxOutputBytes, ...(onSandbox ? { onSandbox } : {}) }),
         timeout,
       ]);
       breaker.success();

@@ -8,6 +8,7 @@ import type { AgentIR, Json, ProgramIR, ToolIR, TypeIR } from '../ir/schema';
 import type { AgentGate, Kernel } from '../kernel/kernel';
 import type { ResolvedTool } from '../kernel/tool-gate';
 import type { ToolResolver } from './tool-resolver';
+import { sandboxSpec, type SandboxSpec } from '../tools/sandbox/spec';
 import { BatonError, asBatonError } from '../errors';
 import { Branch, CallInfo, InterpreterHost } from '../interp/host';
 import { Interpreter } from '../interp/interpreter';
@@ -35,6 +36,8 @@ export interface RunEnv {
 
 export class AgentExecution implements InterpreterHost {
   readonly config: AgentConfig;
+  /** Sandbox tier and limits of this agent's tool processes (`with sandbox = ...`, `max_memory_mb`, ...). */
+  readonly sandbox: SandboxSpec;
   readonly gate: AgentGate;
   readonly interpreter: Interpreter;
 
@@ -42,6 +45,7 @@ export class AgentExecution implements InterpreterHost {
     const program = prog;
     const agent = agentIR;
     this.config = agentConfig(program, agent);
+    this.sandbox = sandboxSpec(this.config, agent.attrs.sandbox_image ?? program.metadata.sandbox_image);
     if (env.model) this.config.model = env.model;
     this.interpreter = new Interpreter(this, agent);
     const rules = [...agent.policies, ...program.policies].flatMap((p) => p.rules.map((rule) => ({ rule, file: program.source })));
@@ -88,10 +92,10 @@ export class AgentExecution implements InterpreterHost {
   async defaultTools(): Promise<ResolvedTool[]> {
     const caps = new Set(this.agentIR.capabilities);
     const out: ResolvedTool[] = [];
-    for (const t of this.agentIR.tools) out.push(await this.env.resolver.declared(t, this.prog.source));
+    for (const t of this.agentIR.tools) out.push(await this.env.resolver.declared(t, this.prog.source, this.sandbox));
     for (const t of this.prog.tools) {
       if (this.agentIR.tools.some((x) => x.name === t.name)) continue;
-      const r = await this.env.resolver.declared(t, this.prog.source);
+      const r = await this.env.resolver.declared(t, this.prog.source, this.sandbox);
       if (!t.capability && r.capabilities.length === 0) out.push(r);
       else if (r.capabilities.some((c) => caps.has(c))) out.push(r);
     }
@@ -108,7 +112,7 @@ export class AgentExecution implements InterpreterHost {
   async tool(name: string, args: Rec, call: CallInfo): Promise<Value> {
     const ir = this.findTool(name, call.program);
     if (!ir) throw new BatonError('runtime', `tool '${name}' is not declared`);
-    return this.toolValue(await this.env.resolver.declared(ir, call.program.source), args, call);
+    return this.toolValue(await this.env.resolver.declared(ir, call.program.source, this.sandbox), args, call);
   }
 
   async mcpTool(server: string, tool: string, args: Rec, call: CallInfo): Promise<Value> {
@@ -180,7 +184,7 @@ export class AgentExecution implements InterpreterHost {
       if (!name) throw new BatonError('runtime', `tools: expects tool names, got ${show(v)}`);
       const ir = this.findTool(name, call.program);
       if (!ir) throw new BatonError('runtime', `tools: '${name}' is not a declared tool`);
-      out.push(await this.env.resolver.declared(ir, call.program.source));
+      out.push(await this.env.resolver.declared(ir, call.program.source, this.sandbox));
     }
     return out;
   }

@@ -11,6 +11,8 @@ import { BUILTIN_TOOLS } from '../dsl/builtins';
 import { toolFromIR } from '../tools/builtin-tools';
 import { validate } from '../interp/types';
 import { BatonError } from '../errors';
+import { specKey, type SandboxSpec } from '../tools/sandbox/spec';
+import { withSandbox } from '../tools/sandbox/bind';
 
 export class ToolResolver {
   private readonly cache = new Map<string, Promise<ResolvedTool>>();
@@ -45,10 +47,15 @@ export class ToolResolver {
     return mcp.tool(server, tool);
   }
 
-  declared(ir: ToolIR, file: string): Promise<ResolvedTool> {
-    const k = `${file}\0${ir.name}`;
+  /**
+   * `sandbox`: the calling agent's tier and limits; the tool's own `network = ...` wins over the
+   * agent's. Tool processes (command tools, `process.run`) get it in their ToolContext.
+   */
+  declared(ir: ToolIR, file: string, sandbox?: SandboxSpec): Promise<ResolvedTool> {
+    const spec = sandbox && typeof ir.settings.network === 'boolean' ? { ...sandbox, network: ir.settings.network } : sandbox;
+    const k = `${file}\0${ir.name}\0${specKey(spec)}`;
     let p = this.cache.get(k);
-    if (!p) { p = this.build(ir, file); this.cache.set(k, p); p.catch(() => this.cache.delete(k)); }
+    if (!p) { p = this.build(ir, file, spec); this.cache.set(k, p); p.catch(() => this.cache.delete(k)); }
     return p;
   }
 
@@ -72,7 +79,7 @@ export class ToolResolver {
     return this.mcp;
   }
 
-  private async build(ir: ToolIR, file: string): Promise<ResolvedTool> {
+  private async build(ir: ToolIR, file: string, sandbox?: SandboxSpec): Promise<ResolvedTool> {
     const b = ir.binding;
     let impl: ToolImpl;
     if (b.type === 'mcp') {
@@ -92,6 +99,7 @@ export class ToolResolver {
           },
         };
       }
+      if (sandbox) impl = withSandbox(impl, sandbox);
     }
     const caps = new Set<string>();
     if (ir.capability) caps.add(ir.capability);

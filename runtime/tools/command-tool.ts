@@ -6,7 +6,9 @@
  * braces. An argument never becomes more than one argv element and no shell ever sees it, so
  * `"; rm -rf /"` or `$(whoami)` stay plain text. A missing argument takes the parameter's literal
  * default. Exit 0 → stdout (one trailing newline trimmed); nonzero → a non-retryable tool-error
- * with the last lines of stderr.
+ * with the last lines of stderr. The process runs in the calling agent's sandbox tier with its
+ * limits when the context carries a spec (`ctx.sandbox`, bound by the ToolResolver; see
+ * runtime/tools/sandbox/); the tool's `network = true` lets it use the network there.
  *
  * Also exports the argument helpers shared with http-bound tools.
  */
@@ -172,11 +174,13 @@ export function commandTool(ir: ToolIR, opts: CommandToolOptions = {}): ToolImpl
         signal: ctx.signal,
         effectId: ctx.effectId,
         env: { ...declaredEnv, ...opts.env },
+        ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
+        ...(ctx.onSandbox ? { onSandbox: ctx.onSandbox } : {}),
       });
       if (r.exitCode === 0) return r.stdout.replace(/\r?\n$/, '');
       const why = tail(r.stderr) || tail(r.stdout) || '(no output)';
       throw new BatonError('tool-error', `\`${label}\` exited with code ${r.exitCode}: ${why}`, {
-        data: { exit_code: r.exitCode, stderr: tail(r.stderr, 20, 4000) },
+        data: { exit_code: r.exitCode, stderr: tail(r.stderr, 20, 4000), ...(r.sandbox ? { sandbox: r.sandbox as unknown as Json } : {}) },
       });
     },
   };

@@ -10,6 +10,10 @@
  *   descendants (SIGTERM, SIGKILL 2 s later); when the command exits, any process it left behind
  *   in its group is killed too.
  * - Output beyond `maxOutputBytes` (stdout + stderr together) is dropped, with a note.
+ * - With a `sandbox` spec (the agent's `with sandbox = ...`, limits and network), the command runs
+ *   under that tier and its limits (runtime/tools/sandbox/); a tier that cannot run here is a
+ *   `sandbox-unavailable` error, a limit hit a tool-error naming the limit. Without one (direct
+ *   use outside a run) nothing changes.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,6 +21,9 @@ import * as os from 'node:os';
 import { BatonError } from '../errors';
 import type { Json } from '../ir/schema';
 import { confine } from './confine';
+import { limitExceeded } from './sandbox/limits';
+import { missingCommand, planSandbox, type SandboxPlan } from './sandbox/plan';
+import { reportJson, type SandboxReport, type SandboxSpec } from './sandbox/spec';
 import type { ToolImpl } from './tool';
 
 /** Variables copied from the parent environment; everything else is dropped. */
@@ -34,6 +41,10 @@ export interface RunProcessOptions {
   effectId: string;
   /** Extra variables for the child (declared by the tool; already resolved, never from process.env). */
   env?: Record<string, string>;
+  /** Sandbox tier and limits (from the agent); absent: the plain process, no wrapper. */
+  sandbox?: SandboxSpec;
+  /** Told which tier ran and what was enforced, just before the process starts. */
+  onSandbox?: (report: SandboxReport) => void;
 }
 
 export interface ProcessResult {
@@ -41,6 +52,8 @@ export interface ProcessResult {
   stdout: string;
   stderr: string;
   truncated: boolean;
+  /** The sandbox the command ran in (when a spec was given). */
+  sandbox?: SandboxReport;
 }
 
 /** `git diff` for messages: the program and, if present, its first plain word. */
@@ -75,28 +88,49 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals, single?: () 
   }
 }
 
-/** Runs `argv` under the limits above. Throws tool-error, tool-timeout or cancelled; a nonzero exit is a result. */
-export function runProcess(argv: string[], opts: RunProcessOptions): Promise<ProcessResult> {
+/**
+ * Runs `argv` under the limits above (and the sandbox, if given). Throws tool-error, tool-timeout,
+ * cancelled or sandbox-unavailable; a nonzero exit is a result.
+ */
+export async function runProcess(argv: string[], opts: RunProcessOptions): Promise<ProcessResult> {
   if (!Array.isArray(argv) || argv.length === 0 || argv.some((a) => typeof a !== 'string')) {
-    return Promise.reject(new BatonError('tool-error', 'a command must be a non-empty list of strings'));
+    throw new BatonError('tool-error', 'a command must be a non-empty list of strings');
   }
-  if (argv.some((a) => a.includes('\0'))) return Promise.reject(new BatonError('tool-error', 'a command argument contains a NUL byte'));
-  if (opts.signal?.aborted) return Promise.reject(new BatonError('cancelled', 'cancelled'));
+  if (argv.some((a) => a.includes('\0'))) throw new BatonError('tool-error', 'a command argument contains a NUL byte');
+  if (opts.signal?.aborted) throw new BatonError('cancelled', 'cancelled');
   let cwd: string;
   try {
     cwd = confine(opts.root, opts.cwd || '.');
     if (!fs.statSync(cwd).isDirectory()) throw new BatonError('tool-error', `working directory '${opts.cwd}' is not a directory`);
   } catch (e) {
-    if (e instanceof BatonError) return Promise.reject(e);
-    return Promise.reject(new BatonError('tool-error', `working directory '${opts.cwd}' does not exist`, { cause: e }));
+    if (e instanceof BatonError) throw e;
+    throw new BatonError('tool-error', `working directory '${opts.cwd}' does not exist`, { cause: e });
   }
   const label = commandLabel(argv);
-  const limit = Math.max(0, opts.maxOutputBytes);
+  const env = scrubbedEnv(opts.effectId, opts.env);
+  if (!opts.sandbox) return spawnLimited(argv, cwd, env, label, opts);
 
+  const plan = await planSandbox(argv, opts.sandbox, { root: opts.root, cwd, timeoutMs: opts.timeoutMs, env, effectId: opts.effectId });
+  opts.onSandbox?.(plan.report);
+  const r = await spawnLimited(plan.argv, cwd, plan.env, label, opts, plan);
+  const where = plan.report.tier === 'process' ? '' : ` (inside the ${plan.report.tier} sandbox)`;
+  const missing = missingCommand(r.exitCode, r.stderr);
+  if (missing !== undefined) throw new BatonError('tool-error', `command not found: ${missing}${where}`, { data: { sandbox: reportJson(plan.report) } });
+  const over = limitExceeded(r.exitCode, r.stderr, plan);
+  if (over) {
+    throw new BatonError('tool-error', `\`${label}\` ${over}${where}`, {
+      data: { sandbox: reportJson(plan.report), exit_code: r.exitCode, stderr: r.stderr.slice(-2000) },
+    });
+  }
+  return { ...r, sandbox: plan.report };
+}
+
+function spawnLimited(argv: string[], cwd: string, env: Record<string, string>, label: string, opts: RunProcessOptions, plan?: SandboxPlan): Promise<ProcessResult> {
+  const limit = Math.max(0, opts.maxOutputBytes);
   return new Promise<ProcessResult>((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd,
-      env: scrubbedEnv(opts.effectId, opts.env),
+      env,
       shell: false,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -154,6 +188,7 @@ export function runProcess(argv: string[], opts: RunProcessOptions): Promise<Pro
     const stop = (why: 'timeout' | 'cancelled') => {
       if (ended || settled || exited) return;
       ended = why;
+      plan?.onStop?.();
       killGroup(child.pid, 'SIGTERM', () => child.kill('SIGTERM'));
       timers.push(setTimeout(() => {
         killGroup(child.pid, 'SIGKILL', () => child.kill('SIGKILL'));
@@ -206,6 +241,7 @@ export const processRun: ToolImpl = {
     if (typeof cwd !== 'string') throw new BatonError('tool-error', "argument 'cwd' must be a string");
     const r = await runProcess(argv as string[], {
       cwd, root: ctx.root, timeoutMs: ctx.timeoutMs, maxOutputBytes: ctx.maxOutputBytes, signal: ctx.signal, effectId: ctx.effectId,
+      ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}), ...(ctx.onSandbox ? { onSandbox: ctx.onSandbox } : {}),
     });
     return { exit_code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
   },

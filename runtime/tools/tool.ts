@@ -7,6 +7,7 @@
  */
 import type { Json } from '../ir/schema';
 import type { JsonSchema } from '../providers/provider';
+import type { SandboxReport, SandboxSpec } from './sandbox/spec';
 
 export interface ToolContext {
   /** Absolute, real path of the workspace root; every file path is confined to it. */
@@ -18,6 +19,10 @@ export interface ToolContext {
   effectId: string;
   /** Maximum bytes of output kept (stdout+stderr for commands, body for http); the rest is cut with a note. */
   maxOutputBytes: number;
+  /** Sandbox tier and limits of tool processes (bound per agent by the ToolResolver); absent: plain process. */
+  sandbox?: SandboxSpec;
+  /** A tool process reports the tier it ran in and the limits enforced (the kernel journals it on ToolFinished). */
+  onSandbox?: (report: SandboxReport) => void;
 }
 
 export interface ToolImpl {

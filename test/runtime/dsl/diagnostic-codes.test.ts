@@ -69,6 +69,7 @@ const CASES: Record<string, Case> = {
     negative: TOOL_READ + 'agent A {\n  capabilities = ["read"]\n  policy p { allow: read_file(path) }\n  with {\n    return read_file("a.txt");\n  }\n}\n', line: 5,
   },
   'semantic-function': { positive: body('return summarize(x);'), negative: body('return len([x]);'), line: 4 },
+  'sandbox-tier': { positive: 'agent A {\n  with sandbox = "Tier1" {\n  }\n}\n', negative: 'agent A {\n  with timeout = 30 {\n  }\n}\n', line: 2 },
   'unknown-type': { positive: 'agent A(x: Service) {}\n', negative: 'type Service = { name: String }\nagent A(x: Service) {}\n', line: 1 },
   'ambiguous-reference': { positive: '', negative: '' }, // needs a workspace: tested below
   'break-outside-loop': { positive: body('break;'), negative: body('for i in [1] { break; }'), line: 4 },
