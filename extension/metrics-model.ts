@@ -3,7 +3,7 @@
  * test/extension/metrics-model.test.ts). `digestRun` reduces one run's journal records to a few
  * numbers; `aggregate` groups digests by agent: runs, success rate (Completed among finished runs),
  * duration percentiles (p50/p95, nearest rank, finished runs only), tokens, tool calls, denials,
- * approvals and cache hits (0 until the runtime caches anything — shown anyway). `describeMetrics`
+ * approvals and cache hits (`CacheHit` records). `describeMetrics`
  * is the one-line form the Agents view and the run webview show: "12 runs · 92% ok · p50 3.1 s".
  */
 import type { JournalRecord } from '../runtime/journal/records';
@@ -69,9 +69,8 @@ export function digestRun(runId: string, records: readonly JournalRecord[]): Run
         d.ms = Math.max(0, ms(r.ts) - d.startedAt);
         d.tokens = r.usage.inputTokens + r.usage.outputTokens;
         break;
-      default:
-        if ((r.type as string) === 'CacheHit') d.cacheHits++; // once the runtime caches
-        break;
+      case 'CacheHit': d.cacheHits++; break; // a tool or model call answered from .baton/cache/
+      default: break;
     }
   }
   if (d.reason === undefined || d.tokens === 0) d.tokens = Math.max(d.tokens, modelTokens);

@@ -28,6 +28,7 @@ export class ProgressPrinter implements EventSink {
         else this.err(`  ✗ ${r.tool}: ${r.error.message}`);
         break;
       case 'ToolDenied': this.err(`  ✗ ${r.tool} denied: ${r.reason}`); break;
+      case 'CacheHit': this.err(`  cache hit: ${r.kind} ${r.name} answered from .baton/cache/`); break;
       case 'RecoveryTriggered': this.err(`  ↻ ${r.what}: retry ${r.attempt} in ${r.delayMs} ms (${r.error})`); break;
       case 'BreakerChanged': this.err(`  circuit for ${r.tool}: ${r.state}`); break;
       case 'ContextTrimmed': this.err(`  context trimmed: ${r.cut.droppedMessages} messages dropped, ${r.cut.summarized} shortened (${r.cut.tokensBefore} → ${r.cut.tokensAfter} tokens)`); break;

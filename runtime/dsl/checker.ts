@@ -119,6 +119,7 @@ function checkTool(fc: FileContext, tool: A.ToolDecl): void {
   }
   const b = setting(body, bindings[0])!;
   const v = constValue(b.value);
+  checkCacheable(fc, tool, bindings[0], v);
   switch (bindings[0]) {
     case 'builtin':
       if (typeof v !== 'string' || !BUILTIN_TOOLS.has(v)) {
@@ -155,6 +156,17 @@ function checkTool(fc: FileContext, tool: A.ToolDecl): void {
       }
       break;
   }
+}
+
+/** `cache = true` only on a tool that is safe to answer from a cache (the runtime's rule, runtime/cache/kernel-cache.ts). */
+function checkCacheable(fc: FileContext, tool: A.ToolDecl, binding: string, v: unknown): void {
+  const c = setting(tool.body, 'cache');
+  if (!c || constValue(c.value) !== true) return;
+  const idem = constValue(setting(tool.body, 'idempotent')?.value) === true;
+  const why = binding === 'builtin' ? (typeof v === 'string' && BUILTIN_TOOLS.get(v)?.sideEffects ? `built-in "${v}" has side effects` : undefined)
+    : binding === 'http' ? (typeof v === 'string' && !/^(GET|HEAD)\s/i.test(v) && !idem ? 'a non-GET request may change something and the tool is not marked idempotent = true' : undefined)
+    : !idem ? `a ${binding} tool is cached only when marked idempotent = true` : undefined;
+  if (why) report(fc, 'cache-not-idempotent', `Tool '${tool.name.name}' has cache = true, but ${why}: its calls are never answered from the cache. Mark it idempotent = true if running it twice is safe, or remove cache.`, c);
 }
 
 function agentCapabilities(agent: A.AgentDecl): string[] {

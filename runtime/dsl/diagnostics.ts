@@ -45,6 +45,7 @@ export const DIAGNOSTIC_CODES: Record<string, { severity: Severity; description:
   'unknown-builtin-tool': { severity: 'error', description: 'A `builtin = "..."` binding naming no built-in tool.' },
   'command-template': { severity: 'error', description: 'A command template that is not an argv array or names unknown parameters.' },
   'unknown-mcp-server': { severity: 'error', description: 'A tool bound to an MCP server that is not declared.' },
+  'cache-not-idempotent': { severity: 'warning', description: 'A tool with `cache = true` that is not idempotent or has side effects: never cached.' },
   'multiple-with': { severity: 'error', description: 'An agent with more than one `with` block.' },
   'policy-unknown-target': { severity: 'warning', description: 'A rule naming no known tool or capability.' },
   'policy-unreachable': { severity: 'warning', description: 'An allow rule fully shadowed by an unconditional deny.' },

@@ -29,6 +29,7 @@ import { retry } from '../tools/retry';
 import { ReplayIndex } from './replay-index';
 import { ResolvedTool, protectedWrite } from './tool-gate';
 import { ToolRunner } from './tool-runner';
+import { KernelCache } from '../cache/kernel-cache';
 
 export interface KernelLimits {
   toolTimeoutMs: number;
@@ -85,6 +86,8 @@ export class Kernel {
   readonly breakers = new Map<string, CircuitBreaker>();
   private readonly tools: ToolRunner;
   private sinkFailed = false;
+  /** The result cache (`cache = true` tools, `with cache = true` models): runtime/cache/kernel-cache.ts. */
+  readonly cache = new KernelCache(this);
 
   constructor(readonly o: KernelOptions) {
     for (const t of o.replay?.runGrants ?? []) this.runGrants.add(t);
@@ -93,6 +96,8 @@ export class Kernel {
 
   get runId(): string { return this.o.runId; }
   get replayOnly(): boolean { return this.o.mode === 'replay'; }
+  /** Effects answered from the result cache so far. */
+  get cacheHits(): number { return this.cache.hits; }
 
   // ---- journal and events ----
 
@@ -211,11 +216,14 @@ export class Kernel {
     await this.beforeEffect('model', key, req.model, undefined, loc, !!rec);
     if (rec) {
       this.copyToFork(this.lookup(key)?.requested);
+      this.copyToFork(this.lookup(key)?.cacheHit);
       this.replayed(rec);
       this.addUsage(rec.usage);
       return { text: rec.text, toolCalls: rec.toolCalls, usage: rec.usage, model: rec.model, finishReason: rec.finishReason as CompletionResponse['finishReason'] };
     }
     this.live('a model call', key);
+    const cached = this.cache.model(key, branch, req, () => this.requestHash(req));
+    if (cached) return cached;
     const total = this.usage.inputTokens + this.usage.outputTokens;
     if (total >= this.o.limits.maxTokens) {
       throw new BatonError('budget-exhausted', `token budget exhausted: ${total} of ${this.o.limits.maxTokens} tokens used`, { data: { reason: 'MaxTokens' } });
@@ -237,6 +245,7 @@ export class Kernel {
     }).catch((e) => { throw asBatonError(e, 'provider-error'); });
     this.addUsage(resp.usage);
     this.append({ type: 'ReasoningComplete', key, text: resp.text, toolCalls: resp.toolCalls, usage: resp.usage, model: resp.model, finishReason: resp.finishReason });
+    this.cache.storeModel(branch, req, resp, () => this.requestHash(req));
     return resp;
   }
 
@@ -286,6 +295,7 @@ export class Kernel {
     }
     if (replay?.finished) {
       this.copyToFork(replay.started);
+      this.copyToFork(replay.cacheHit);
       this.replayed(replay.finished);
       const f = replay.finished;
       return f.ok ? { ok: true, value: f.value, replayed: true } : { ok: false, denied: false, error: new BatonError(f.error.code as BatonError['code'], f.error.message, { retryable: f.error.retryable }) };
@@ -312,7 +322,12 @@ export class Kernel {
       this.append({ type: 'ToolFinished', key, tool: req.tool.name, ok: true, value: gate.result, ms: 0 });
       return { ok: true, value: gate.result, replayed: false };
     }
-    return this.tools.execute(key, req, gate.args);
+    // The cache answers only after the gate allowed the call: a cached answer never bypasses a deny.
+    const cached = this.cache.tool(key, req, gate.args);
+    if (cached) { this.tools.audit(key, req, gate.args, cached.value); return cached; }
+    const out = await this.tools.execute(key, req, gate.args);
+    this.cache.storeTool(req, gate.args, out);
+    return out;
   }
 
   private approvals: Promise<void> = Promise.resolve();

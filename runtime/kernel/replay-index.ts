@@ -19,6 +19,8 @@ export interface KeyRecords {
   child?: R<'ChildFinished'>;
   childStarted?: R<'ChildStarted'>;
   observations?: R<'ObservationsCollected'>;
+  /** The effect was answered from the result cache (runtime/cache/). */
+  cacheHit?: R<'CacheHit'>;
 }
 
 export class ReplayIndex {
@@ -50,6 +52,7 @@ export class ReplayIndex {
         case 'ChildFinished': this.slot(r.key).child = r; break;
         case 'ChildStarted': this.slot(r.key).childStarted = r; break;
         case 'ObservationsCollected': this.slot(r.key).observations = r; break;
+        case 'CacheHit': this.slot(r.key).cacheHit = r; break;
         case 'StatementReached': this.steps.set(r.branch, Math.max(this.steps.get(r.branch) ?? 0, r.step)); break;
         case 'McpPinned': this.pins.set(r.server, r.tools); break;
         default: break;

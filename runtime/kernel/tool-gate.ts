@@ -31,6 +31,8 @@ export interface ResolvedTool {
   builtin?: string;
   /** `command` binding argv template, if any. */
   argv?: string[];
+  /** Declared `cache = true`: the hash of the tool's definition (used only if idempotent without side effects; runtime/cache/). */
+  cache?: { definition: string };
 }
 
 /** The kernel's own veto: a write under `.baton/` or `.vscode/`, whatever the policies say. */

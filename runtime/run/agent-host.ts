@@ -61,6 +61,7 @@ export class AgentExecution implements InterpreterHost {
 
   /** Runs the body, or — for an agent without one — a reasoning loop over its inputs. */
   async run(branch: Branch): Promise<Value> {
+    if (this.config.cache) this.env.kernel.cache.enableModels(branch.id); // `with cache = true`
     if (this.agentIR.body) return this.interpreter.runBody(this.prog, this.inputs, branch);
     const goal = Object.keys(this.inputs).length
       ? `Inputs:\n${JSON.stringify(toJson(this.inputs), null, 2)}`

@@ -62,6 +62,8 @@ export interface RunRequest {
   random?: () => number;
   /** Called with the run id before anything runs (the CLI prints it first). */
   onStart?: (runId: string) => void;
+  /** Extra run context (`context.user`, ...) that policy conditions and bodies see; run_id, agent and mode stay the runtime's. */
+  context?: Record<string, Json>;
 }
 
 export interface RunOutcome {
@@ -73,6 +75,8 @@ export interface RunOutcome {
   journalPath?: string;
   journal: JournalWriter;
   exitCode: number;
+  /** Effects answered from the result cache (`.baton/cache/`) by this execution. */
+  cacheHits?: number;
 }
 
 export const EXIT_CODES: Record<TerminationReason, number> = {
@@ -267,7 +271,7 @@ async function execute(req: RunRequest, plan: Plan): Promise<RunOutcome> {
   }
   kernel.commit();
 
-  const context: Rec = { run_id: plan.runId, agent: agent.name, user: process.env.USER ?? process.env.USERNAME ?? 'unknown', has_human_approval: false, mode: plan.mode };
+  const context: Rec = { user: process.env.USER ?? process.env.USERNAME ?? 'unknown', ...(req.context ? fromJson(req.context) as Rec : {}), run_id: plan.runId, agent: agent.name, has_human_approval: false, mode: plan.mode };
   const exec = new AgentExecution({ kernel, resolver, load, context, deadline: Date.now() + config.timeoutMs, model: req.providerInfo.model }, program, agent, inputs as Rec);
   let reason: TerminationReason = 'Completed';
   let result: Json | undefined;
@@ -309,7 +313,7 @@ async function execute(req: RunRequest, plan: Plan): Promise<RunOutcome> {
   } finally {
     journal.close(); // also when the journal cannot be written (disk full): no file descriptor left open
   }
-  return { runId: plan.runId, reason, result, error, usage: kernel.usage, journalPath: plan.journalPath, journal, exitCode: unfinished ? 1 : EXIT_CODES[reason] };
+  return { runId: plan.runId, reason, result, error, usage: kernel.usage, journalPath: plan.journalPath, journal, exitCode: unfinished ? 1 : EXIT_CODES[reason], cacheHits: kernel.cacheHits };
 }
 
 export function vaultEnvName(ref: string): string {

@@ -13,6 +13,7 @@ import { validate } from '../interp/types';
 import { BatonError } from '../errors';
 import { specKey, type SandboxSpec } from '../tools/sandbox/spec';
 import { withSandbox } from '../tools/sandbox/bind';
+import { toolDefinitionHash } from '../cache/result-cache';
 
 export class ToolResolver {
   private readonly cache = new Map<string, Promise<ResolvedTool>>();
@@ -132,6 +133,7 @@ export class ToolResolver {
       secret: ir.settings.secret === true,
       builtin: b.type === 'builtin' ? b.id : undefined,
       argv: b.type === 'command' ? b.argv : undefined,
+      ...(ir.cache ? { cache: { definition: toolDefinitionHash(ir) } } : {}),
     };
   }
 }

@@ -41,6 +41,9 @@ const CASES: Record<string, Case> = {
   'unknown-mcp-server': {
     positive: 'tool t() { mcp = "gh/list_issues" }\n', negative: 'mcp gh { command "gh-mcp" }\ntool t() { mcp = "gh/list_issues" }\n',
   },
+  'cache-not-idempotent': {
+    positive: 'tool t(n: int) {\n  command = ["echo", "{n}"]\n  cache = true\n}\n', negative: 'tool t(n: int) {\n  command = ["echo", "{n}"]\n  idempotent = true\n  cache = true\n}\n', line: 3,
+  },
   'multiple-with': { positive: 'agent A {\n  with { }\n  with { }\n}\n', negative: 'agent A {\n  with { }\n}\n', line: 3 },
   'policy-unknown-target': {
     positive: TOOL_READ + 'agent A {\n  capabilities = ["read"]\n  policy p {\n    allow: raed_file(path)\n  }\n}\n',
