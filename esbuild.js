@@ -14,6 +14,8 @@ const common = {
   minify,
   logLevel: 'warning',
   legalComments: 'none',
+  // The Baton prelude (runtime/prelude/*.baton) is embedded in the bundles as text.
+  loader: { '.baton': 'text' },
 };
 
 const fs = require('fs');

@@ -25,7 +25,7 @@ export interface Detail {
 
 export interface Step {
   key: string;
-  kind: 'tool' | 'model' | 'child';
+  kind: 'tool' | 'model' | 'child' | 'plan';
   seq: number;
   label: string;
   description: string;
@@ -95,12 +95,14 @@ function args(a: unknown): string {
 /** The steps of a run, in journal order. `live`: unfinished effects are in progress, not in doubt. */
 export function stepsOf(records: readonly JournalRecord[], live: boolean): Step[] {
   const byKey = new Map<string, { kind: Step['kind']; recs: JournalRecord[] }>();
+  const planRecs: JournalRecord[] = [];
   for (const r of records) {
     let kind: Step['kind'] | undefined;
     switch (r.type) {
       case 'PolicyEvaluated': case 'ApprovalRequested': case 'ApprovalDecided': case 'ToolStarted': case 'ToolFinished': case 'ToolDenied': kind = 'tool'; break;
       case 'ModelRequested': case 'ReasoningComplete': kind = 'model'; break;
       case 'ChildStarted': case 'ChildFinished': kind = 'child'; break;
+      case 'PlanCreated': case 'PlanStepStarted': case 'PlanStepFinished': case 'Replanned': case 'ReflectionMade': case 'PlanRejected': planRecs.push(r); continue;
       default: break;
     }
     if (!kind || !('key' in r)) continue;
@@ -109,7 +111,81 @@ export function stepsOf(records: readonly JournalRecord[], live: boolean): Step[
     g.recs.push(r);
     byKey.set(id, g);
   }
-  return [...byKey.values()].map((g) => (g.kind === 'tool' ? toolStep(g.recs, live) : g.kind === 'model' ? modelStep(g.recs, live) : childStep(g.recs, live)));
+  const steps = [...byKey.values()].map((g) => (g.kind === 'tool' ? toolStep(g.recs, live) : g.kind === 'model' ? modelStep(g.recs, live) : childStep(g.recs, live)));
+  return planRecs.length ? [...steps, ...planSteps(planRecs, live)].sort((a, b) => a.seq - b.seq) : steps;
+}
+
+/**
+ * Plan steps (runtime/loop/planning.ts) as steps of the run: one per plan (its steps as details,
+ * or the rejection), one per plan step (status, attempts, result or error, reflections on it), and
+ * the final reflection's insights under the last plan.
+ */
+export function planSteps(recs: readonly JournalRecord[], live: boolean): Step[] {
+  const out: Step[] = [];
+  const byStep = new Map<string, Step>();
+  let lastPlan: Step | undefined;
+  const running = () => new vscode.ThemeIcon(live ? 'sync~spin' : 'debug-pause', live ? undefined : YELLOW);
+  for (const r of recs) {
+    switch (r.type) {
+      case 'PlanCreated':
+        lastPlan = {
+          key: r.key, kind: 'plan', seq: r.seq, label: `plan${r.revision > 1 ? ` (revision ${r.revision})` : ''}`, description: `${r.steps.length} steps`,
+          tooltip: `${r.goal}\nkey ${r.key}`, icon: new vscode.ThemeIcon('list-tree'),
+          details: r.steps.map((s) => ({ label: `${s.id}: ${clip(s.goal, 80)}`, description: [s.depends_on.length ? `after ${s.depends_on.join(', ')}` : '', s.tools.join(', '), s.checkpoint ? 'checkpoint' : ''].filter(Boolean).join(' · '), tooltip: s.goal, icon: new vscode.ThemeIcon('circle-outline') })),
+        };
+        out.push(lastPlan);
+        break;
+      case 'PlanRejected':
+        out.push({ key: r.key, kind: 'plan', seq: r.seq, label: 'plan rejected', description: clip(r.error, 80), tooltip: r.error, icon: new vscode.ThemeIcon('error', RED), details: [] });
+        break;
+      case 'Replanned':
+        lastPlan?.details.push({ label: `re-planned after ${r.failedStep}`, description: clip(r.reason, 80), tooltip: r.reason, icon: new vscode.ThemeIcon('debug-restart') });
+        break;
+      case 'PlanStepStarted': {
+        let s = byStep.get(r.step);
+        if (!s) {
+          s = { key: r.key, kind: 'plan', seq: r.seq, label: `step ${r.step}: ${clip(r.goal, 60)}`, description: live ? 'running' : 'unfinished', tooltip: `${r.goal}\nbranch ${r.branch}`, icon: running(), details: [] };
+          byStep.set(r.step, s);
+          out.push(s);
+        } else {
+          s.icon = running();
+          s.description = `attempt ${r.attempt}`;
+          if (r.attempt === 1) s.label = `step ${r.step}: ${clip(r.goal, 60)}`;
+        }
+        if (r.attempt > 1) s.details.push({ label: `attempt ${r.attempt}: ${clip(r.goal, 80)}`, tooltip: r.goal, icon: new vscode.ThemeIcon('debug-restart') });
+        break;
+      }
+      case 'PlanStepFinished': {
+        let s = byStep.get(r.step);
+        if (!s) {
+          s = { key: r.key, kind: 'plan', seq: r.seq, label: `step ${r.step}`, description: '', tooltip: `key ${r.key}`, icon: running(), details: [] };
+          byStep.set(r.step, s);
+          out.push(s);
+        }
+        s.icon = r.skipped ? new vscode.ThemeIcon('debug-step-over') : r.ok ? new vscode.ThemeIcon('pass', GREEN) : new vscode.ThemeIcon('error', RED);
+        s.description = r.skipped ? 'skipped' : r.ok ? `done${r.iterations !== undefined ? ` · ${r.iterations} iterations` : ''}` : 'failed';
+        const text = r.ok ? r.result ?? '' : r.error ?? '';
+        if (text && !r.skipped) s.details.push({ label: `${r.ok ? 'result' : 'error'}: ${clip(text, 80)}`, tooltip: text, icon: new vscode.ThemeIcon(r.ok ? 'output' : 'error', r.ok ? undefined : RED) });
+        break;
+      }
+      case 'ReflectionMade': {
+        const target = r.step ? byStep.get(r.step) : lastPlan;
+        const label = `reflection (${r.phase}): ${r.decision}`;
+        const detail: Detail = { label, description: clip(r.adjustedGoal ?? r.reason, 80), tooltip: [r.reason, r.adjustedGoal, ...(r.insights ?? [])].filter(Boolean).join('\n'), icon: new vscode.ThemeIcon('lightbulb') };
+        if (target) target.details.push(detail);
+        // Pre-step reflections come before the step's first record: keep them for when it starts.
+        else if (r.step) {
+          const s: Step = { key: r.key, kind: 'plan', seq: r.seq, label: `step ${r.step}`, description: r.decision, tooltip: `key ${r.key}`, icon: running(), details: [detail] };
+          byStep.set(r.step, s);
+          out.push(s);
+        }
+        for (const i of r.insights ?? []) (target ?? out[out.length - 1])?.details.push({ label: `insight: ${clip(i, 80)}`, tooltip: i, icon: new vscode.ThemeIcon('lightbulb') });
+        break;
+      }
+      default: break;
+    }
+  }
+  return out;
 }
 
 function toolStep(recs: JournalRecord[], live: boolean): Step {
@@ -215,6 +291,13 @@ export function recordSummary(r: JournalRecord): string {
     case 'ChildFinished': return `${r.key} ${r.agent} ${r.ok ? 'ok' : `failed: ${r.error ?? ''}`}`;
     case 'Checkpoint': return r.final ? 'final' : '';
     case 'Terminated': return `${r.reason}${r.error ? `: ${r.error.message}` : ''}`;
+    case 'PlanAssessed': return `${r.complexity} (${r.by}): ${clip(r.reason, 60)}`;
+    case 'PlanCreated': return `${r.key} ${r.steps.map((s) => s.id).join(', ')}${r.revision > 1 ? ` (revision ${r.revision})` : ''}`;
+    case 'PlanStepStarted': return `${r.step} ${clip(r.goal, 50)}${r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}`;
+    case 'PlanStepFinished': return `${r.step} ${r.skipped ? 'skipped' : r.ok ? 'ok' : `failed: ${clip(r.error ?? '', 50)}`}`;
+    case 'Replanned': return `after ${r.failedStep}: ${clip(r.reason, 50)}`;
+    case 'ReflectionMade': return `${r.phase}${r.step ? ` ${r.step}` : ''}: ${r.decision}${r.insights?.length ? ` · ${r.insights.length} insights` : ''}`;
+    case 'PlanRejected': return clip(r.error, 80);
     default: return 'key' in r ? String((r as { key: unknown }).key) : '';
   }
 }

@@ -105,13 +105,15 @@ export const BUILTIN_METHODS: ReadonlyMap<string, string> = new Map([
 export interface LlmBuiltin { name: string; signature: string; doc: string; min: number; max: number; named: string[] }
 
 const LLM_NAMED = ['model', 'provider', 'system', 'system_prompt', 'temperature', 'max_tokens', 'schema', 'tools', 'max_iterations', 'timeout', 'context'];
+/** The workflow templates are written in Baton: users can read and copy them. */
+const PRELUDE_NOTE = ' Written in Baton in `runtime/prelude/templates.baton`: read it, or copy a template into your file and adapt it.';
 export const LLM_BUILTINS: ReadonlyMap<string, LlmBuiltin> = new Map([
   { name: 'ask', signature: 'ask(prompt, model: String?, system: String?, schema: Type?) -> Any', doc: 'One model completion, no tools.', min: 1, max: 2, named: LLM_NAMED },
   { name: 'reason', signature: 'reason(goal, tools: [tool, ...], max_iterations: int?) -> Any', doc: 'The observe → reason → gate → act loop: the model calls tools (each through the policy gate) until it answers.', min: 1, max: 2, named: LLM_NAMED },
-  { name: 'critic_revise', signature: 'critic_revise(task, rounds: int?) -> String', doc: 'Workflow template: draft, critique, revise.', min: 1, max: 2, named: [...LLM_NAMED, 'rounds', 'critic'] },
-  { name: 'parallel_experts', signature: 'parallel_experts(question, experts: [String]) -> String', doc: 'Workflow template: several expert personas answer in parallel, then a synthesis.', min: 1, max: 2, named: [...LLM_NAMED, 'experts'] },
-  { name: 'chain_of_thought', signature: 'chain_of_thought(problem, steps: int?) -> String', doc: 'Workflow template: explicit step-by-step reasoning, then an answer.', min: 1, max: 2, named: [...LLM_NAMED, 'steps'] },
-  { name: 'iterative_refinement', signature: 'iterative_refinement(task, until: String?, max_rounds: int?) -> String', doc: 'Workflow template: refine an answer until a criterion holds.', min: 1, max: 2, named: [...LLM_NAMED, 'until', 'max_rounds'] },
+  { name: 'critic_revise', signature: 'critic_revise(task, rounds: int?) -> String', doc: 'Workflow template: draft, critique, revise.' + PRELUDE_NOTE, min: 1, max: 2, named: [...LLM_NAMED, 'rounds', 'critic'] },
+  { name: 'parallel_experts', signature: 'parallel_experts(question, experts: [String]) -> String', doc: 'Workflow template: several expert personas answer in parallel, then a synthesis.' + PRELUDE_NOTE, min: 1, max: 2, named: [...LLM_NAMED, 'experts'] },
+  { name: 'chain_of_thought', signature: 'chain_of_thought(problem, steps: int?) -> String', doc: 'Workflow template: explicit step-by-step reasoning, then an answer.' + PRELUDE_NOTE, min: 1, max: 2, named: [...LLM_NAMED, 'steps'] },
+  { name: 'iterative_refinement', signature: 'iterative_refinement(task, until: String?, max_rounds: int?) -> String', doc: 'Workflow template: refine an answer until a criterion holds.' + PRELUDE_NOTE, min: 1, max: 2, named: [...LLM_NAMED, 'until', 'max_rounds'] },
 ].map((b) => [b.name, b]));
 
 export interface BuiltinTool { id: string; doc: string; capabilities: string[]; params: string[]; sideEffects: boolean }

@@ -16,6 +16,7 @@ import { Scope } from '../interp/scope';
 import { ErrorValue, fromJson, Rec, Ref, show, toJson, Value } from '../interp/values';
 import { PolicyEngine } from '../policy/engine';
 import { reasoningLoop } from '../loop/reasoning-loop';
+import { runGoal } from '../loop/planning';
 import { agentConfig, AgentConfig } from './agent-config';
 import { runTemplate, TEMPLATES } from './templates';
 import { oneCompletion } from './ask';
@@ -66,9 +67,12 @@ export class AgentExecution implements InterpreterHost {
     const goal = Object.keys(this.inputs).length
       ? `Inputs:\n${JSON.stringify(toJson(this.inputs), null, 2)}`
       : 'Carry out your task.';
-    const r = await reasoningLoop({
-      ...this.loopDefaults(branch), goal, tools: await this.defaultTools(),
+    const defaults = this.loopDefaults(branch);
+    const r = await runGoal({
+      ...defaults, goal, tools: await this.defaultTools(),
       output: this.agentIR.returns ? { type: this.agentIR.returns, types: this.prog.types } : undefined,
+      // The task of an agent without a body is its description: the complexity heuristic reads it too.
+      plan: { ...defaults.plan, context: this.config.systemPrompt },
     });
     return fromJson(r.value);
   }
@@ -78,6 +82,8 @@ export class AgentExecution implements InterpreterHost {
       kernel: this.env.kernel, gate: this.gate, branch, model: this.config.model, system: this.config.systemPrompt,
       maxIterations: this.config.maxIterations, contextBudget: this.config.contextBudget, maxConcurrentTools: this.config.maxConcurrentTools,
       temperature: this.config.temperature, deadline: this.env.deadline,
+      // Planning and reflection (loop/planning.ts): read by runGoal, ignored by a plain reasoningLoop.
+      plan: { planning: this.config.planning, reflection: this.config.reflection, agent: this.agentIR.name, root: this.env.kernel.o.root },
     };
   }
 
@@ -168,13 +174,13 @@ export class AgentExecution implements InterpreterHost {
     }
     if (name === 'reason') {
       const tools = Array.isArray(named.tools) ? await this.toolsFrom(named.tools, call) : await this.defaultTools();
-      const r = await reasoningLoop({
+      const r = await runGoal({
         ...this.loopDefaults(call.branch), model, system, goal: show(args[0] ?? ''), tools, output, loc: call.loc,
         maxIterations: typeof named.max_iterations === 'number' ? named.max_iterations : this.config.maxIterations,
       });
       return fromJson(r.value);
     }
-    if (TEMPLATES.has(name)) return fromJson(await runTemplate(name, this.env.kernel, call.branch, { model, system, args, named, output, loc: call.loc }));
+    if (TEMPLATES.has(name)) return runTemplate(name, this, args, named, call, { model, system, output });
     throw new BatonError('runtime', `unknown model built-in '${name}'`);
   }
 
