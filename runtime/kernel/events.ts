@@ -11,6 +11,7 @@
  */
 import type { Loc, Json } from '../ir/schema';
 import type { JournalRecord } from '../journal/records';
+import type { ChatMessage, ToolCall } from '../providers/provider';
 
 export type RunEvent =
   | { kind: 'record'; record: JournalRecord; replayed: boolean }
@@ -47,9 +48,30 @@ export interface EffectInfo {
   replaying: boolean;
 }
 
+/** The reasoning loop's phases (RUNTIME.md); ToolDispatching is seen as `beforeEffect` of a tool inside a loop. */
+export type LoopPhase = 'Reasoning' | 'PolicyCheck' | 'ToolDispatching' | 'Observing';
+
+export interface LoopPhaseInfo {
+  runId: string;
+  branch: string;
+  /** The effect key of this iteration's model call. */
+  key: string;
+  iteration: number;
+  maxIterations: number;
+  phase: LoopPhase;
+  /** The conversation so far (read-only; the loop keeps appending to it). */
+  messages: readonly ChatMessage[];
+  /** The model's answer of this iteration (PolicyCheck, Observing). */
+  output?: { text: string; toolCalls: readonly ToolCall[] };
+  loc?: Loc;
+  replaying: boolean;
+}
+
 export interface PauseHook {
   beforeStatement?(info: StatementInfo): Promise<void> | void;
   beforeEffect?(info: EffectInfo): Promise<void> | void;
+  /** Before each phase of a reasoning loop iteration (the debugger's loop frame). */
+  beforeLoopPhase?(info: LoopPhaseInfo): Promise<void> | void;
 }
 
 export const NULL_SINK: EventSink = { emit() {} };

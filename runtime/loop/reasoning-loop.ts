@@ -75,6 +75,8 @@ export async function reasoningLoop(o: LoopOptions): Promise<LoopResult> {
     const key = `${o.branch.id}#${o.branch.effects}`;
     const journaled = o.kernel.inJournal(key);
     if (fitted.cut && !o.kernel.replayOnly && !journaled?.requested && !journaled?.model) o.kernel.append({ type: 'ContextTrimmed', key, cut: fitted.cut });
+    const phase = o.kernel.o.pause?.beforeLoopPhase, at = { runId: o.kernel.runId, branch: o.branch.id, key, iteration, maxIterations: o.maxIterations, messages, loc: o.loc, replaying: o.kernel.replayOnly || !!journaled?.model };
+    if (phase) await phase.call(o.kernel.o.pause, { ...at, phase: 'Reasoning' });
     const resp = await o.kernel.model(o.branch, req, o.loc);
     messages.push({ role: 'assistant', content: resp.text, ...(resp.toolCalls.length ? { toolCalls: resp.toolCalls } : {}) });
 
@@ -92,6 +94,7 @@ export async function reasoningLoop(o: LoopOptions): Promise<LoopResult> {
     }
 
     // PolicyCheck + ToolDispatching: keys are taken in proposal order, so replay is deterministic.
+    if (phase) await phase.call(o.kernel.o.pause, { ...at, phase: 'PolicyCheck', output: { text: resp.text, toolCalls: resp.toolCalls } });
     const observations: Array<{ callId: string; tool: string; ok: boolean; content: string; denied: boolean }> = new Array(resp.toolCalls.length);
     let next = 0;
     const worker = async () => {
@@ -105,6 +108,7 @@ export async function reasoningLoop(o: LoopOptions): Promise<LoopResult> {
 
     // Observing.
     for (const ob of observations) messages.push({ role: 'tool', toolCallId: ob.callId, name: ob.tool, content: ob.content });
+    if (phase) await phase.call(o.kernel.o.pause, { ...at, phase: 'Observing', output: { text: resp.text, toolCalls: resp.toolCalls } });
     // A resume re-runs the recorded iterations: their observations are in the journal already.
     if (!o.kernel.replayOnly && !o.kernel.inJournal(key)?.observations) {
       o.kernel.append({ type: 'ObservationsCollected', key, iteration, observations: observations.map(({ callId, tool, ok, content }) => ({ callId, tool, ok, content: content.length > 2000 ? content.slice(0, 2000) + '…' : content })) });
