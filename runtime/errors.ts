@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'mcp-error'
   | 'mcp-pin-mismatch'
   | 'in-doubt'
+  | 'message-undeliverable' // a full mailbox, an unknown recipient (the message is a dead letter)
+  | 'message-timeout' // a request() with no reply in time (the request is a dead letter)
   | 'sandbox-unavailable' // the sandbox tier a tool process asks for cannot run here (never downgraded)
   | 'usage';
 

@@ -6,6 +6,9 @@ import { CliError } from './files';
 import { one, parseArgs } from './args';
 import { RUN_FLAGS, runCommand } from './run';
 import { runApprovals, runVerify } from './verify';
+import { SERVE_FLAGS, serveCommand } from './cli-serve';
+import { runPs } from './cli-ps';
+import { DLQ_FLAGS, DLQ_USAGE, runDlq } from './cli-dlq';
 import { BatonError } from '../errors';
 
 const USAGE = `Usage: baton <command> [options]
@@ -35,6 +38,11 @@ Commands:
   verify RUN_ID            Check a run's hash chain and signatures; exit 1 naming the first bad record.
   approvals                List always-allowed tools.
       --revoke TOOL        Revoke (optionally --agent NAME).
+  serve                    Run the workspace's schedule blocks on time; status for 'baton ps'.
+      --concurrency N      Runs at once (default 4); --approve, --provider, --model as for run.
+  ps                       List runs: from a live 'baton serve', else from .baton/runs/.
+      --json               Machine-readable output.
+${DLQ_USAGE}
 
 Exit codes: 0 completed · 1 failed · 2 usage error · 3 denied by policy · 4 budget exhausted
 (iterations, tokens, time) · 130 cancelled.
@@ -69,6 +77,14 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
       case 'approvals': {
         const p = parseArgs(command, rest, { bool: [], value: ['--revoke', '--agent', '--root'] });
         return runApprovals(path.resolve(one(p, '--root') ?? process.cwd()), one(p, '--revoke'), one(p, '--agent'), out);
+      }
+      case 'dlq':
+        return runDlq(parseArgs(command, rest, DLQ_FLAGS), out);
+      case 'serve':
+        return await serveCommand(parseArgs(command, rest, SERVE_FLAGS), { out, err }, signal);
+      case 'ps': {
+        const p = parseArgs(command, rest, { bool: ['--json'], value: ['--root'] });
+        return runPs(path.resolve(one(p, '--root') ?? process.cwd()), p.flags.has('--json'), out);
       }
       default:
         err(`baton: unknown command '${command}'.\n\n${USAGE}`);

@@ -37,7 +37,7 @@ function inputsOf(p: Parsed): Record<string, Json> {
   return inputs;
 }
 
-function providerFor(p: Parsed, file: FileSettings, recorded?: { id: string; model?: string; baseUrl?: string }): { provider: InferenceProvider; info: { id: string; model?: string; baseUrl?: string }; secrets: string[] } {
+export function providerFor(p: Parsed, file: FileSettings, recorded?: { id: string; model?: string; baseUrl?: string }): { provider: InferenceProvider; info: { id: string; model?: string; baseUrl?: string }; secrets: string[] } {
   const id = one(p, '--provider') ?? recorded?.id ?? (one(p, '--cassette') ? 'replay' : file.provider ?? 'openai');
   const model = one(p, '--model') ?? recorded?.model;
   const baseUrl = one(p, '--base-url') ?? (recorded?.id === id ? recorded?.baseUrl : undefined) ?? (file.provider === id || !file.provider ? file.baseUrl : undefined);
@@ -55,9 +55,9 @@ function providerFor(p: Parsed, file: FileSettings, recorded?: { id: string; mod
 }
 
 /** Provider settings named in the file (metadata / with attributes), read without running anything. */
-interface FileSettings { provider?: string; baseUrl?: string; apiKeyRef?: string }
+export interface FileSettings { provider?: string; baseUrl?: string; apiKeyRef?: string }
 
-function fileSettings(file: string): FileSettings {
+export function fileSettings(file: string): FileSettings {
   try {
     const text = fs.readFileSync(file, 'utf8');
     const get = (key: string) => new RegExp(`\\b${key}\\s*[=:]\\s*"([^"]+)"`).exec(text)?.[1];

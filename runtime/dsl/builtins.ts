@@ -75,6 +75,10 @@ export const BUILTIN_FUNCTIONS: ReadonlyMap<string, BuiltinFunction> = new Map([
   fn('send', 2, 2, 'send(agent, message)', 'Sends a message to another agent. Journaled on both sides.', { effect: true }),
   fn('publish', 2, 2, 'publish(topic, message)', 'Publishes a message on a topic.', { effect: true }),
   fn('receive', 0, 2, 'receive(topic?, timeout: duration?)', 'Waits for the next message.', { effect: true, named: ['timeout', 'topic', 'from'] }),
+  fn('subscribe', 1, 1, 'subscribe(topic)', 'Subscribes this agent to a topic: `publish` on it reaches its mailbox. Journaled.', { effect: true }),
+  fn('request', 2, 2, 'request(agent, message, timeout: duration?) -> Any', 'Sends a request and waits for the `reply`; a timeout is a catchable error and a dead letter. Journaled on both sides.', { effect: true, named: ['timeout'] }),
+  fn('reply', 2, 2, 'reply(message, value) -> bool', 'Answers a request received with `receive`; false if the requester stopped waiting. Journaled.', { effect: true }),
+  fn('broadcast', 1, 1, 'broadcast(message) -> int', 'Sends a message to every registered mailbox but this agent\'s own; returns how many got it. Journaled.', { effect: true }),
   fn('memory_write', 2, 2, 'memory_write(store, record)', 'Stores a record in a memory store.', { effect: true }),
   fn('memory_read', 1, 2, 'memory_read(store, key?)', 'Reads records from a memory store.', { effect: true }),
   fn('memory_search', 2, 2, 'memory_search(store, query, limit: int?)', 'Ranked keyword search in a memory store.', { effect: true, named: ['limit'] }),
@@ -197,6 +201,7 @@ export const WITH_ATTRIBUTES: Record<string, KeyDoc> = {
   network: { doc: 'Whether tool processes may use the network.', type: 'bool' },
   priority: { doc: 'Scheduling priority.', type: 'number' },
   retries: { doc: 'Retries of retryable failures.', type: 'number' },
+  max_tool_calls: { doc: 'Most tool calls this agent (as a run or a child run) may make.', type: 'number' },
 };
 
 /** Keys of `tool name(...) { }`. */

@@ -14,6 +14,7 @@ import {
 } from './builtins';
 import { closestWordIn, nearestWord } from './suggest';
 import { describeTier } from '../tools/sandbox/spec';
+import { CronError, parseCron } from '../orchestration/cron';
 import { analyzeRule, RuleInfo } from './policy-analysis';
 import { actionOfAgent, actionOfCall, asksEveryCall, deniesEveryCall, StaticAction, staticVerdict } from './policy-static';
 
@@ -36,6 +37,7 @@ export function check(file: A.SourceFile, uri = 'file', workspace: WorkspaceLook
       case 'TypeDecl': checkTypeRef(fc, item.type); break;
       case 'Function': checkFunction(fc, item, emptyAgentContext()); break;
       case 'Agent': rulesByAgent.set(item.name.name, checkAgent(fc, item, filePolicies)); break;
+      case 'Schedule': checkSchedule(fc, item); break;
       default: break;
     }
   }
@@ -361,5 +363,19 @@ function checkUnreachable(fc: FileContext, rules: RuleInfo[]): void {
     fc.reportedUnreachable.add(allow.rule);
     report(fc, 'policy-unreachable', `This allow never applies: the unconditional deny of policy ${shadow.policy.name.name} always wins for ${allow.targets.map((t) => `'${t}'`).join(', ') || 'every action'}.`, allow.rule,
       { related: [{ start: shadow.rule.start, end: shadow.rule.end, message: 'the deny that shadows it' }] });
+  }
+}
+
+/** A `schedule` block's cron expression must parse (runtime/orchestration/cron.ts); the error points into the string. */
+function checkSchedule(fc: FileContext, item: A.SettingsDecl): void {
+  for (const e of item.body.entries) {
+    if (e.kind !== 'Setting' || e.key.name !== 'cron' || e.value?.kind !== 'Literal' || typeof e.value.value !== 'string') continue;
+    const lit = e.value;
+    try { parseCron(lit.value as string); } catch (err) {
+      if (!(err instanceof CronError)) throw err;
+      const exact = lit.raw.length === (lit.value as string).length + 2;
+      const start = exact ? lit.start + 1 + err.offset : lit.start;
+      report(fc, 'bad-cron', `Bad cron expression: ${err.message}.`, { start, end: exact ? start + err.length : lit.end });
+    }
   }
 }

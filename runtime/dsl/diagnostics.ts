@@ -61,6 +61,7 @@ export const DIAGNOSTIC_CODES: Record<string, { severity: Severity; description:
   'break-outside-loop': { severity: 'error', description: '`break` or `continue` outside a loop.' },
   'nesting-too-deep': { severity: 'error', description: 'Expressions or blocks nested too deeply to analyse.' },
   'unreachable-code': { severity: 'warning', description: 'A statement after return, break or continue.' },
+  'bad-cron': { severity: 'error', description: 'A `schedule` block whose cron expression does not parse.' },
 };
 
 export function diag(

@@ -17,6 +17,7 @@ import type { Json, Loc } from '../ir/schema';
 import type { OrchestrationBody } from './records-orchestration';
 import type { PlanningBody } from './records-planning';
 import type { MemoryBody } from './records-memory';
+import type { MessagingBody } from './records-messaging';
 
 export const JOURNAL_VERSION = 1;
 export const ZERO_HASH = '0'.repeat(64);
@@ -49,7 +50,7 @@ export type ApprovalAnswer =
 export interface Usage { inputTokens: number; outputTokens: number }
 
 /** Records of the core runtime; orchestration, planning/reflection and memory/cache records live in `records-*.ts`. */
-export type JournalBody = CoreBody | OrchestrationBody | PlanningBody | MemoryBody;
+export type JournalBody = CoreBody | OrchestrationBody | PlanningBody | MemoryBody | MessagingBody;
 
 export type CoreBody =
   | {

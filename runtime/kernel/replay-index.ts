@@ -21,6 +21,8 @@ export interface KeyRecords {
   observations?: R<'ObservationsCollected'>;
   /** The effect was answered from the result cache (runtime/cache/). */
   cacheHit?: R<'CacheHit'>;
+  /** Message bus records of this effect (runtime/orchestration/), in journal order. */
+  messaging?: Array<R<'MessageSent' | 'MessageReceived' | 'MessageDeadLettered' | 'MessageDenied' | 'MessageSubscribed'>>;
 }
 
 export class ReplayIndex {
@@ -31,6 +33,8 @@ export class ReplayIndex {
   readonly steps = new Map<string, number>();
   /** MCP pins journaled at the first start. */
   readonly pins = new Map<string, Array<{ name: string; hash: string }>>();
+  /** Every message bus record, in journal order (a resume re-delivers what was sent and not received). */
+  readonly messages: Array<NonNullable<KeyRecords['messaging']>[number]> = [];
   /** Set when a fork's live part diverged: the index answers nothing more. */
   diverged = false;
 
@@ -55,6 +59,8 @@ export class ReplayIndex {
         case 'CacheHit': this.slot(r.key).cacheHit = r; break;
         case 'StatementReached': this.steps.set(r.branch, Math.max(this.steps.get(r.branch) ?? 0, r.step)); break;
         case 'McpPinned': this.pins.set(r.server, r.tools); break;
+        case 'MessageSent': case 'MessageReceived': case 'MessageDeadLettered': case 'MessageDenied': case 'MessageSubscribed':
+          (this.slot(r.key).messaging ??= []).push(r); this.messages.push(r); break;
         default: break;
       }
     }

@@ -23,6 +23,9 @@ import { oneCompletion } from './ask';
 import type { EffectContext } from './effect-context';
 import { memoryEffect } from '../memory/memory-effects';
 import { messagingEffect } from '../orchestration/messaging-effects';
+import type { Lifecycle } from '../orchestration/lifecycle';
+import { runChild, RunTree } from '../orchestration/child-run';
+import type { MessageBus } from '../orchestration/bus';
 
 export interface RunEnv {
   kernel: Kernel;
@@ -33,6 +36,12 @@ export interface RunEnv {
   deadline: number;
   /** Command-line overrides (win over the file). */
   model?: string;
+  /** The lifecycle of the run (root or child) this environment executes (orchestration/lifecycle.ts). */
+  lifecycle?: Lifecycle;
+  /** The run tree: root id, budgets, scheduler (orchestration/child-run.ts). */
+  tree?: RunTree;
+  /** The message bus of this run tree (absent: the process-wide default, orchestration/bus.ts). */
+  bus?: MessageBus;
 }
 
 export class AgentExecution implements InterpreterHost {
@@ -147,19 +156,11 @@ export class AgentExecution implements InterpreterHost {
     });
     if (admitted?.ok) return fromJson(admitted.value);
     if (admitted && admitted.denied) throw new BatonError('policy-denied', `call to agent '${name}' denied: ${admitted.reason}`, { data: { rule: admitted.rule } });
-    if (!kernel.inJournal(key)?.childStarted) kernel.append({ type: 'ChildStarted', key, agent: name, inputs: toJson(inputs) });
-    const child = new AgentExecution(this.env, program, target, await defaultsFor(target, inputs, this));
-    try {
-      const v = await child.run(new Branch(key, call.branch.signal));
-      if (v instanceof ErrorValue) throw new BatonError('agent-error', v.message);
-      kernel.append({ type: 'ChildFinished', key, agent: name, ok: true, value: toJson(v) });
-      return v;
-    } catch (e) {
-      const err = asBatonError(e);
-      if (err.code === 'cancelled' || err.code === 'journal' || err.code === 'in-doubt') throw err;
-      kernel.append({ type: 'ChildFinished', key, agent: name, ok: false, error: err.message });
-      throw new BatonError('agent-error', `agent '${name}' failed: ${err.message}`, { cause: err });
-    }
+    const env = this.env;
+    return runChild(env, {
+      key, name, program, target, inputs, parentBranch: call.branch,
+      execute: async (childEnv, branch) => new AgentExecution(childEnv as RunEnv, program, target, await defaultsFor(target, inputs, this)).run(branch),
+    }, (o) => ({ ...env, ...o }));
   }
 
   // ---- models ----

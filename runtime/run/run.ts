@@ -25,7 +25,7 @@ import { ReplayIndex } from '../kernel/replay-index';
 import { NULL_SINK } from '../kernel/events';
 import { FileJournal, MemoryJournal } from '../journal/writer';
 import { readJournal } from '../journal/reader';
-import { loadOrCreateKey } from '../journal/keys';
+import { keysDir, LocalKey, loadOrCreateKey as loadKeyFile } from '../journal/keys';
 import { McpManager } from '../tools/mcp';
 import { Branch } from '../interp/host';
 import { ErrorValue, fromJson, Rec, toJson } from '../interp/values';
@@ -33,6 +33,13 @@ import { AgentExecution } from './agent-host';
 import { agentConfig } from './agent-config';
 import { coerceInputs, loadProgram, pickAgent } from './load';
 import { ToolResolver } from './tool-resolver';
+import type { MessageBus } from '../orchestration/bus';
+import { releaseMessaging } from '../orchestration/message-state';
+import type { LoadedProgram } from './load';
+import type { Scheduler } from '../orchestration/scheduler';
+import type { LifecycleState } from '../journal/records-orchestration';
+import { isShutdown, lastState, rootOrchestration } from '../orchestration/run-tree';
+import { maxToolCalls } from '../orchestration/child-run';
 
 export interface RunRequest {
   /** Workspace root: file tools are confined to it; journals live in `<root>/.baton/runs/`. */
@@ -62,8 +69,18 @@ export interface RunRequest {
   random?: () => number;
   /** Called with the run id before anything runs (the CLI prints it first). */
   onStart?: (runId: string) => void;
+  /** Runs (and child runs) wait for a slot of this scheduler (orchestration/scheduler.ts); none: no limit. */
+  scheduler?: Scheduler;
+  /** Overrides the agent's `with priority = n`. */
+  priority?: number;
+  /** Compiled programs shared between runs of the same file text (`baton serve`, benchmarks). */
+  programCache?: Map<string, LoadedProgram>;
+  /** Journaled after Started: the schedule that started this run. */
+  trigger?: { schedule: string; cron: string; at: string };
   /** Extra run context (`context.user`, ...) that policy conditions and bodies see; run_id, agent and mode stay the runtime's. */
   context?: Record<string, Json>;
+  /** The message bus of this run tree (absent: the process-wide default, orchestration/bus.ts). */
+  bus?: MessageBus;
 }
 
 export interface RunOutcome {
@@ -112,6 +129,8 @@ interface Plan {
   forkOf?: { run: string; at: number };
   /** Replay: how the recorded run ended (an effect that failed was never recorded: the replay ends there the same way). */
   recordedEnd?: Extract<JournalRecord, { type: 'Terminated' }>;
+  /** Resume: the lifecycle state the journal left the run in. */
+  lastState?: LifecycleState | null;
 }
 
 export async function startRun(req: RunRequest): Promise<RunOutcome> {
@@ -136,6 +155,7 @@ export async function resumeRun(runId: string, req: Omit<RunRequest, 'file' | 'i
   const replay = new ReplayIndex(journal instanceof FileJournal ? journal.recovered.records : old);
   return execute({ ...req, file: started.file, inputs: started.inputs }, {
     mode: 'resume', runId, source: started.source, displayName: started.file, agent: started.agent, inputs: started.inputs, replay, journal, journalPath: file, started: true,
+    lastState: lastState(journal instanceof FileJournal ? journal.recovered.records : old, runId),
   });
 }
 
@@ -203,7 +223,14 @@ function terminationOf(e: BatonError, timedOut: boolean): TerminationReason {
 }
 
 function prepare(req: RunRequest, plan: Plan) {
-  const { program, load } = loadProgram(path.resolve(req.root, req.file), plan.source, plan.displayName);
+  const file = path.resolve(req.root, req.file);
+  const cacheKey = `${file}\0${plan.displayName}\0${plan.source}`;
+  let loadedProgram = req.programCache?.get(cacheKey);
+  if (!loadedProgram) {
+    loadedProgram = loadProgram(file, plan.source, plan.displayName);
+    if (req.programCache) { if (req.programCache.size >= 64) req.programCache.clear(); req.programCache.set(cacheKey, loadedProgram); }
+  }
+  const { program, load } = loadedProgram;
   const agent = pickAgent(program, plan.agent, plan.displayName);
   const inputs = coerceInputs(agent, plan.inputs);
   return { program, load, agent, inputs, config: agentConfig(program, agent) };
@@ -242,13 +269,19 @@ async function execute(req: RunRequest, plan: Plan): Promise<RunOutcome> {
     return v;
   };
   const mcp = program.mcp.length ? new McpManager(program.mcp, { root: req.root, resolveSecret }) : undefined;
+  const priority = req.priority ?? config.priority;
+  const orch = rootOrchestration({
+    runId: plan.runId, agent: agent.name, priority, scheduler: plan.mode === 'replay' ? undefined : req.scheduler, controller: ac,
+    sink: req.sink ?? NULL_SINK, pause: req.pause, approvals: req.approvals, maxToolCalls: maxToolCalls(program, agent),
+  });
   const kernel = new Kernel({
-    runId: plan.runId, root: req.root, journal, sink: req.sink ?? NULL_SINK, pause: req.pause, signal: ac.signal,
-    mode: plan.mode, replay: plan.replay, provider: req.provider, approvals: req.approvals,
+    runId: plan.runId, root: req.root, journal, sink: orch.sink, pause: orch.pause, signal: ac.signal,
+    mode: plan.mode, replay: plan.replay, provider: req.provider, approvals: orch.approvals,
     store: plan.mode === 'replay' ? undefined : new ApprovalStore(req.root),
     limits: { toolTimeoutMs: config.toolTimeoutMs, ...(req.modelTimeoutMs !== undefined ? { modelTimeoutMs: req.modelTimeoutMs } : {}), maxTokens: config.maxTokens, retries: config.retries, maxOutputBytes: 256 * 1024 },
     random: req.random,
   });
+  orch.bind(kernel);
   const resolver = new ToolResolver(mcp, program.types, async (server) => {
     const pinned = plan.replay?.pins.get(server);
     if (pinned) {
@@ -266,17 +299,21 @@ async function execute(req: RunRequest, plan: Plan): Promise<RunOutcome> {
       provider: req.providerInfo.id, ...(req.providerInfo.model ? { model: req.providerInfo.model } : {}), ...(req.providerInfo.baseUrl ? { baseUrl: req.providerInfo.baseUrl } : {}),
       mode: plan.mode, ...(plan.forkOf ? { forkOf: plan.forkOf } : {}), root: req.root, publicKey: loadOrCreateKey(req.home).publicKey,
     });
+    if (req.trigger) kernel.append({ type: 'ScheduleFired', ...req.trigger });
   } else if (plan.mode === 'resume') {
     kernel.append({ type: 'Resumed', inDoubt: plan.replay?.inDoubt() ?? [] });
   }
+  if (plan.mode === 'resume') orch.lifecycle.restart(plan.lastState ?? null);
+  else orch.lifecycle.created();
   kernel.commit();
 
   const context: Rec = { user: process.env.USER ?? process.env.USERNAME ?? 'unknown', ...(req.context ? fromJson(req.context) as Rec : {}), run_id: plan.runId, agent: agent.name, has_human_approval: false, mode: plan.mode };
-  const exec = new AgentExecution({ kernel, resolver, load, context, deadline: Date.now() + config.timeoutMs, model: req.providerInfo.model }, program, agent, inputs as Rec);
+  const exec = new AgentExecution({ kernel, resolver, load, context, deadline: Date.now() + config.timeoutMs, model: req.providerInfo.model, lifecycle: orch.lifecycle, tree: orch.tree, bus: req.bus }, program, agent, inputs as Rec);
   let reason: TerminationReason = 'Completed';
   let result: Json | undefined;
   let error: BatonError | undefined;
   try {
+    await orch.lifecycle.start(priority, ac.signal);
     const v = await exec.run(new Branch('main', ac.signal));
     if (v instanceof ErrorValue) {
       reason = 'Error';
@@ -296,11 +333,15 @@ async function execute(req: RunRequest, plan: Plan): Promise<RunOutcome> {
     clearTimeout(timer);
     req.signal?.removeEventListener('abort', onOuterAbort);
     await mcp?.close().catch(() => undefined);
+    releaseMessaging(kernel);
   }
   // An in-doubt effect nobody resolved, or a journal problem: the run is not over — leave it resumable.
   // A changed MCP tool definition is not the agent's failure either: roll the server back and resume.
-  const unfinished = error && (error.code === 'in-doubt' || ((error.code === 'journal' || error.code === 'mcp-pin-mismatch') && plan.mode !== 'replay'));
+  // Cancelled by a shutdown of `baton serve`: journaled as Cancelled, and left resumable.
+  const shutdown = error?.code === 'cancelled' && !timedOut && isShutdown(ac.signal.reason) && plan.mode !== 'replay';
+  const unfinished = shutdown || (error && (error.code === 'in-doubt' || ((error.code === 'journal' || error.code === 'mcp-pin-mismatch') && plan.mode !== 'replay')));
   try {
+    orch.finish(unfinished ? undefined : reason, error?.message, shutdown);
     if (!unfinished) {
       kernel.append({
         type: 'Terminated', reason, ...(result !== undefined ? { result } : {}),
@@ -325,3 +366,19 @@ function vaultFromEnv(ref: string): string | undefined {
 }
 
 export { fromJson };
+
+/**
+ * The signing key, read once per key directory while its file is unchanged (a process starting
+ * many runs — `baton serve`, the extension — shares one key object instead of parsing it per run).
+ */
+const signingKeys = new Map<string, { key: LocalKey; stamp: string }>();
+function loadOrCreateKey(home?: string): LocalKey {
+  const dir = keysDir(home);
+  let stamp = '';
+  try { const st = fs.statSync(dir); const f = fs.readdirSync(dir).sort().join('/'); stamp = `${st.ino}:${st.mtimeMs}:${f}`; } catch { /* no key yet */ }
+  const hit = stamp ? signingKeys.get(dir) : undefined;
+  if (hit && hit.stamp === stamp) return hit.key;
+  const key = loadKeyFile(home);
+  try { const st = fs.statSync(dir); signingKeys.set(dir, { key, stamp: `${st.ino}:${st.mtimeMs}:${fs.readdirSync(dir).sort().join('/')}` }); } catch { /* not cached */ }
+  return key;
+}

@@ -25,6 +25,8 @@ const SECTIONS: Array<{ name: string; run: (opts: BenchOptions) => Promise<Bench
   { name: 'journal', run: journalBench },
   { name: 'lsp', run: lspBench },
   { name: 'extension', run: extensionBench },
+  { name: 'bus', run: (o) => import('./bus').then((m) => m.busBench(o)) },
+  { name: 'orchestration', run: (o) => import('./orchestration').then((m) => m.orchestrationBench(o)) },
 ];
 
 function argValue(flag: string): string | undefined {

@@ -78,6 +78,7 @@ const CASES: Record<string, Case> = {
   'break-outside-loop': { positive: body('break;'), negative: body('for i in [1] { break; }'), line: 4 },
   'nesting-too-deep': { positive: body(`let y = x${'()'.repeat(3000)};`), negative: body(`let y = x${'()'.repeat(30)};`) },
   'unreachable-code': { positive: body('return 1;\nlog("never");'), negative: body('log("first");\nreturn 1;'), line: 5 },
+  'bad-cron': { positive: 'agent A {}\nschedule s {\n  cron = "0 25 * * *"\n  agent = "A"\n}\n', negative: 'agent A {}\nschedule s {\n  cron = "0 9 * * 1-5"\n  agent = "A"\n}\n', line: 3 },
 };
 
 function codes(src: string) {
