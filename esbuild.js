@@ -58,6 +58,7 @@ const builds = [
   { entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js', minify: true, external: ['vscode', 'openai', '@anthropic-ai/sdk', '@modelcontextprotocol/sdk'] },
   { entryPoints: ['language-server/server.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['runtime/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['extension/debug/debug-adapter-main.ts'], outfile: 'dist/debug-adapter.js' },
 ];
 if (!process.argv.includes('--no-tests') && fs.existsSync('test')) {
   builds.push({ entryPoints: testEntries(), outdir: 'out', outbase: '.', external: ['vscode', 'mocha'] });

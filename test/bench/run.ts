@@ -26,6 +26,7 @@ const SECTIONS: Array<{ name: string; run: (opts: BenchOptions) => Promise<Bench
   { name: 'lsp', run: lspBench },
   { name: 'extension', run: extensionBench },
   { name: 'bus', run: (o) => import('./bus').then((m) => m.busBench(o)) },
+  { name: 'debugger', run: (o) => import('./debugger').then((m) => m.debuggerBench(o)) },
   { name: 'orchestration', run: (o) => import('./orchestration').then((m) => m.orchestrationBench(o)) },
 ];
 
