@@ -1,4 +1,4 @@
-/** "▶ Run" CodeLens above each agent declaration (from the server's `baton/agents` ranges). */
+/** "▶ Run" and "Debug" CodeLenses above each agent declaration (from the server's `baton/agents` ranges). */
 import * as vscode from 'vscode';
 import type { BatonClient } from './language-client';
 
@@ -11,9 +11,13 @@ export class RunCodeLensProvider implements vscode.CodeLensProvider {
     if (token.isCancellationRequested) return [];
     return agents
       .filter((a) => a.uri === document.uri.toString() || vscode.Uri.parse(a.uri).fsPath === document.uri.fsPath)
-      .map((a) => new vscode.CodeLens(
-        new vscode.Range(a.range.start.line, a.range.start.character, a.range.start.line, a.range.start.character),
-        { title: '▶ Run', tooltip: `Run agent ${a.name}`, command: 'baton.runAgent', arguments: [document.uri.toString(), a.name] },
-      ));
+      .flatMap((a) => {
+        const at = new vscode.Range(a.range.start.line, a.range.start.character, a.range.start.line, a.range.start.character);
+        return [
+          new vscode.CodeLens(at, { title: '▶ Run', tooltip: `Run agent ${a.name}`, command: 'baton.runAgent', arguments: [document.uri.toString(), a.name] }),
+          // The debugger (debug/debug-contrib.ts): asks the inputs, then stops at breakpoints.
+          new vscode.CodeLens(at, { title: 'Debug', tooltip: `Debug agent ${a.name}`, command: 'baton.debugAgent', arguments: [document.uri.toString(), a.name] }),
+        ];
+      });
   }
 }

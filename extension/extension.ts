@@ -28,6 +28,7 @@ import { register as registerLm } from './lm/register';
 import { registerEditArgs } from './edit-args';
 import { registerWalkthrough } from './walkthrough';
 import { runMetrics } from './metrics';
+import { registerDebug } from './debug/debug-contrib';
 import type { AgentMetrics } from './metrics-model';
 
 let client: BatonClient | undefined;
@@ -69,6 +70,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<BatonA
   registerRunPanel(context, { approvals: approvalSourceOf(approvals) });
   registerLm(context);
   context.subscriptions.push(...registerRunCommands(runs, views.runs, views.journal, log), ...registerEditArgs(), ...registerWalkthrough(context, approvals));
+  context.subscriptions.push(...registerDebug({ client: c, approvals, secrets: context.secrets }));
   c.ready().catch((e: unknown) => log.error(`the language server did not start: ${(e as Error).message}`));
   const end = performance.now();
   return {

@@ -18,7 +18,8 @@ export interface ResolvedProvider {
   secrets: string[];
 }
 
-function secretKey(provider: string): string {
+/** The SecretStorage key of a provider's API key (the debugger reads it too). */
+export function secretKey(provider: string): string {
   return `baton.apiKey.${provider}`;
 }
 

@@ -108,13 +108,14 @@ function prefill(p: AgentParam, kind: Kind): string {
   return p.default;
 }
 
-async function askInputs(agent: AgentSummary): Promise<Record<string, Json> | undefined> {
+/** One typed input box per parameter (`verb` titles them: Run, Debug); undefined when one is dismissed. */
+export async function askInputs(agent: AgentSummary, verb = 'Run'): Promise<Record<string, Json> | undefined> {
   const inputs: Record<string, Json> = {};
   for (const [i, p] of agent.params.entries()) {
     const kind = kindOf(p.type);
     const initial = prefill(p, kind);
     const text = await vscode.window.showInputBox({
-      title: `Run ${agent.name} (${i + 1}/${agent.params.length})`,
+      title: `${verb} ${agent.name} (${i + 1}/${agent.params.length})`,
       prompt: `${p.name}${p.type ? `: ${p.type}` : ''}${p.optional ? ' (optional: leave the default or empty)' : ''}${kind === 'json' ? ' — as JSON' : ''}`,
       value: initial,
       ignoreFocusOut: true,
