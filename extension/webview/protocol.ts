@@ -10,10 +10,10 @@ import type { ApprovalAnswer, RuleRef, Verdict } from '../../runtime/journal/rec
 
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'denied';
 
-/** A node of the step graph: a model call, a tool call, an observation, a child agent. */
+/** A node of the step graph: a plan and its steps, a model call, a tool call, an observation, a child agent. */
 export interface StepNode {
   id: string;
-  kind: 'model' | 'tool' | 'observation' | 'child' | 'body';
+  kind: 'plan' | 'plan-step' | 'model' | 'tool' | 'observation' | 'child' | 'body';
   label: string;
   status: StepStatus;
   /** The policy verdict of a tool call. */

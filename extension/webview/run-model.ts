@@ -2,10 +2,12 @@
  * Journal records → the run webview's state (protocol.ts). Pure (no `vscode`), so it is the same
  * for a live run and for one read back from `.baton/runs/<id>.jsonl`.
  *
- * Until planning lands in the runtime, the "plan" is the reasoning loop as it happened: one node
- * per model call (ModelRequested → ReasoningComplete), under it the tool calls it proposed (matched
- * to their effects in proposal order: the loop takes tool keys in that order), then the
- * observations; tool calls and child agents outside a reasoning loop are top-level nodes.
+ * The graph is the run as it happened: one node per model call (ModelRequested →
+ * ReasoningComplete), under it the tool calls it proposed (matched to their effects in proposal
+ * order: the loop takes tool keys in that order), then the observations; tool calls and child
+ * agents outside a reasoning loop are top-level nodes. With planning on (runtime/loop/planning.ts)
+ * a plan node lists its steps; each step's own model and tool calls (effects of the step's branch)
+ * nest under the step.
  */
 import { describeAnswer } from '../../runtime/approvals/approval';
 import type { JournalRecord } from '../../runtime/journal/records';
@@ -22,6 +24,8 @@ const PHASE: Record<string, string> = {
   ToolStarted: 'ToolDispatching', ToolFinished: 'ToolDispatching', RecoveryTriggered: 'ToolDispatching', BreakerChanged: 'ToolDispatching',
   ObservationsCollected: 'Observing',
   ChildStarted: 'Child', ChildFinished: 'Child',
+  PlanAssessed: 'Planning', PlanCreated: 'Planning', PlanRejected: 'Planning', Replanned: 'Planning',
+  PlanStepStarted: 'Planning', PlanStepFinished: 'Planning', ReflectionMade: 'Reflection',
 };
 
 /** Records not worth a timeline line (statement steps, signatures). */
@@ -48,6 +52,15 @@ export function buildRunState(runId: string, records: readonly JournalRecord[], 
   let open: StepNode | undefined;
   let calls = 0;
 
+  /** Plan steps by id, and by the branch their effects run in (a step's effects nest under it). */
+  const planSteps = new Map<string, StepNode>();
+  const stepBranches: Array<[string, StepNode]> = [];
+  let plan: StepNode | undefined;
+  const topLevel = (key: string): StepNode[] => {
+    for (const [branch, step] of stepBranches) if (key.startsWith(branch + '#')) return step.children;
+    return s.steps;
+  };
+
   const toolNode = (key: string, tool: string): StepNode => {
     const known = byKey.get(key);
     if (known) return known;
@@ -59,7 +72,7 @@ export function buildRunState(runId: string, records: readonly JournalRecord[], 
       return match;
     }
     const n = node(key, 'tool', tool, 'pending');
-    s.steps.push(n);
+    topLevel(key).push(n);
     byKey.set(key, n);
     return n;
   };
@@ -81,13 +94,13 @@ export function buildRunState(runId: string, records: readonly JournalRecord[], 
         n.detail = `${r.model}, ${r.messages} messages${r.tools.length ? `, ${r.tools.length} tools` : ''}`;
         byKey.set(r.key, n);
         requestedAt.set(r.key, Date.parse(r.ts));
-        (open && !open.children.some((c) => c.kind === 'observation') ? open.children : s.steps).push(n);
+        (open && !open.children.some((c) => c.kind === 'observation') && open.id.slice(0, open.id.lastIndexOf('#')) === r.key.slice(0, r.key.lastIndexOf('#')) ? open.children : topLevel(r.key)).push(n);
         label = `model call ${calls} (${r.model})`;
         break;
       }
       case 'ReasoningComplete': {
         let n = byKey.get(r.key);
-        if (!n) { calls++; n = node(r.key, 'model', `model call ${calls}`, 'running'); byKey.set(r.key, n); s.steps.push(n); }
+        if (!n) { calls++; n = node(r.key, 'model', `model call ${calls}`, 'running'); byKey.set(r.key, n); topLevel(r.key).push(n); }
         n.status = 'done';
         n.tokens = { input: r.usage.inputTokens, output: r.usage.outputTokens };
         const since = requestedAt.get(r.key);
@@ -156,7 +169,7 @@ export function buildRunState(runId: string, records: readonly JournalRecord[], 
         const n = node(r.key, 'child', `agent ${r.agent}`, 'running');
         const parent = byKey.get(r.key) ?? (open && !open.children.some((c) => c.kind === 'observation') ? open : undefined);
         byKey.set(r.key, n);
-        (parent ? parent.children : s.steps).push(n);
+        (parent ? parent.children : topLevel(r.key)).push(n);
         label = `agent ${r.agent} started`;
         break;
       }
@@ -166,6 +179,50 @@ export function buildRunState(runId: string, records: readonly JournalRecord[], 
         label = `agent ${r.agent} ${r.ok ? 'finished' : `failed: ${r.error ?? ''}`}`;
         break;
       }
+      case 'PlanAssessed': label = `complexity: ${r.complexity} (${r.by}: ${clip(r.reason, 80)})`; break;
+      case 'PlanCreated': {
+        plan = node(`${r.key}/plan${r.revision}`, 'plan', `plan${r.revision > 1 ? ` (revision ${r.revision})` : ''}: ${r.steps.length} steps`, 'running');
+        plan.detail = clip(r.goal, 200);
+        for (const st of r.steps) {
+          const n = node(`${r.key}/step:${st.id}`, 'plan-step', `${st.id}: ${clip(st.goal, 80)}`, 'pending');
+          n.detail = [st.depends_on.length ? `after ${st.depends_on.join(', ')}` : '', st.tools.length ? `tools: ${st.tools.join(', ')}` : '', st.checkpoint ? 'checkpoint' : ''].filter(Boolean).join(' · ');
+          planSteps.set(st.id, n);
+          plan.children.push(n);
+        }
+        s.steps.push(plan);
+        label = `plan${r.revision > 1 ? ` revision ${r.revision}` : ''}: ${r.steps.map((x) => x.id).join(', ')}`;
+        break;
+      }
+      case 'PlanRejected': {
+        const n = node(`${r.key}/rejected${r.revision}`, 'plan', 'plan rejected', 'failed');
+        n.detail = r.error;
+        s.steps.push(n);
+        label = `plan rejected: ${clip(r.error, 120)}`;
+        break;
+      }
+      case 'Replanned':
+        if (plan) plan.status = 'failed';
+        label = `re-planned after step ${r.failedStep}: ${clip(r.reason, 100)}`;
+        break;
+      case 'PlanStepStarted': {
+        const n = planSteps.get(r.step);
+        if (n) { n.status = 'running'; if (r.attempt > 1) n.label = `${r.step}: ${clip(r.goal, 80)} (attempt ${r.attempt})`; stepBranches.unshift([r.branch, n]); }
+        label = `step ${r.step} started${r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}`;
+        break;
+      }
+      case 'PlanStepFinished': {
+        const n = planSteps.get(r.step);
+        if (n) {
+          n.status = r.skipped ? 'done' : r.ok ? 'done' : 'failed';
+          n.detail = r.skipped ? 'skipped' : r.ok ? `→ ${clip(r.result ?? '', 160)}` : r.error ?? 'failed';
+        }
+        if (plan && [...planSteps.values()].every((x) => x.status === 'done')) plan.status = 'done';
+        label = `step ${r.step} ${r.skipped ? 'skipped' : r.ok ? 'finished' : `failed: ${r.error ?? ''}`}`;
+        break;
+      }
+      case 'ReflectionMade':
+        label = `reflection (${r.phase}${r.step ? `, step ${r.step}` : ''}): ${r.decision}${r.reason ? ` — ${clip(r.reason, 100)}` : ''}${r.insights?.length ? ` · ${r.insights.length} insights` : ''}`;
+        break;
       case 'RecoveryTriggered': label = `retry ${r.what} (${r.attempt}) in ${r.delayMs} ms: ${r.error}`; break;
       case 'BreakerChanged': label = `circuit for ${r.tool}: ${r.state}`; break;
       case 'ContextTrimmed': label = `context trimmed (${r.cut.tokensBefore} → ${r.cut.tokensAfter} tokens)`; break;
