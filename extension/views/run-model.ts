@@ -298,6 +298,17 @@ export function recordSummary(r: JournalRecord): string {
     case 'Replanned': return `after ${r.failedStep}: ${clip(r.reason, 50)}`;
     case 'ReflectionMade': return `${r.phase}${r.step ? ` ${r.step}` : ''}: ${r.decision}${r.insights?.length ? ` · ${r.insights.length} insights` : ''}`;
     case 'PlanRejected': return clip(r.error, 80);
+    case 'LifecycleChanged': return `${r.run.includes('/') ? `${r.run.slice(r.run.indexOf('/') + 1)} ` : ''}${r.from ?? '·'} → ${r.to}${r.why ? ` (${clip(r.why, 50)})` : ''}`;
+    case 'ChildRunLinked': return `${r.key} ${r.agent} as ${r.child}`;
+    case 'BudgetExceeded': return `${r.budget}: ${r.used} of ${r.limit}${r.key ? ` at ${r.key}` : ''}`;
+    case 'ScheduleFired': return `${r.schedule} (${r.cron}) at ${r.at}`;
+    case 'MessageSent': return `${r.key} ${r.kind} ${r.from} → ${r.topic ? `#${r.topic}` : r.to.join(', ')}: ${clip(JSON.stringify(r.payload) ?? 'null', 40)}`;
+    case 'MessageReceived': return `${r.key} ${r.by} ${r.timedOut ? 'timed out' : `← ${r.from ?? '?'}: ${clip(JSON.stringify(r.payload) ?? 'null', 40)}`}`;
+    case 'MessageDeadLettered': return `${r.key} to ${r.to}: ${r.reason}`;
+    case 'MessageDenied': return `${r.key} ${r.kind} to ${r.to}: ${clip(r.reason, 60)}`;
+    case 'MessageSubscribed': return `${r.key} ${r.by} → #${r.topic}`;
+    case 'CacheHit': return `${r.key} ${r.kind} ${r.name}`;
+    case 'MemoryNotice': return `${r.key} ${r.store}: ${clip(r.message, 60)}`;
     default: return 'key' in r ? String((r as { key: unknown }).key) : '';
   }
 }

@@ -217,7 +217,10 @@ export class AgentExecution implements InterpreterHost {
       case 'random': return fromJson(await k.record(call.branch, 'random', () => Math.random(), call.loc));
       case 'sleep': {
         const ms = typeof args[0] === 'number' ? args[0] : 0;
-        await k.record(call.branch, 'sleep', () => sleep(Math.min(ms, Math.max(0, this.env.deadline - Date.now())), call.branch.signal).then(() => ms), call.loc);
+        // A sleep past the deadline is cut by the run's (or child's) timeout, which aborts the signal;
+        // the cap (deadline + 1 s) only guards against a deadline without a timer. Capping at the
+        // deadline itself raced the timer: the sleep could end first and the body go on.
+        await k.record(call.branch, 'sleep', () => sleep(Math.min(ms, Math.max(0, this.env.deadline + 1000 - Date.now())), call.branch.signal).then(() => ms), call.loc);
         return null;
       }
       case 'log': {

@@ -240,8 +240,16 @@ async function main() {
     const header = journal.locator('.pane-header');
     if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
     await journal.locator('.pane-header', { hasText: runId }).waitFor({ state: 'visible' });
+    // The list renders only the rows in view: scroll down until each type has appeared.
+    const list = journal.locator('.monaco-list').first();
     for (const type of ['Started', 'ApprovalRequested', 'ApprovalDecided', 'ToolFinished']) {
-      await journal.locator('.monaco-list-row', { hasText: type }).first().waitFor({ state: 'visible' });
+      const row = journal.locator('.monaco-list-row', { hasText: type }).first();
+      for (let i = 0; i < 40 && !(await row.isVisible()); i++) {
+        await list.hover();
+        await page.mouse.wheel(0, 120);
+        await page.waitForTimeout(100);
+      }
+      await row.waitFor({ state: 'visible' });
     }
     await page.waitForTimeout(300);
     await shot('runs-tree.png');
