@@ -287,7 +287,7 @@ export class Kernel {
       else if (this.o.mode === 'fork' && past.args && this.redacted(past.args.value) !== this.redacted(req.args)) this.diverged(key, `the arguments of '${req.tool.name}' changed`);
     }
     const replay = this.lookup(key);
-    await this.beforeEffect('tool', key, req.tool.name, req.args, req.loc, !!replay?.finished || !!replay?.denied);
+    await this.beforeEffect('tool', key, req.tool.name, req.args, req.loc, !!replay?.finished || !!replay?.denied || (this.replayOnly && !!replay?.cancelled));
     if (replay?.finished?.ok && req.tool.secret && req.tool.idempotent && !this.replayOnly) {
       // The journal never holds a secret result: a resumed (or forked) run gets it again.
       this.append({ type: 'RecoveryTriggered', key, what: `secret result of idempotent tool ${req.tool.name} is not journaled: running it again`, attempt: 1, delayMs: 0, error: 'not journaled' });

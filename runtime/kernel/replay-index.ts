@@ -13,6 +13,11 @@ export interface KeyRecords {
   args?: { value: unknown };
   started?: R<'ToolStarted'>;
   finished?: R<'ToolFinished'>;
+  /**
+   * A call cancelled by its own strand (a failing parallel sibling). Not an answer: a resume or fork
+   * re-runs it if idempotent, else it is in doubt (it may have run partly); replay reproduces it.
+   */
+  cancelled?: R<'ToolFinished'>;
   denied?: R<'ToolDenied'>;
   decided?: R<'ApprovalDecided'>;
   effect?: R<'EffectRecorded'>;
@@ -46,7 +51,11 @@ export class ReplayIndex {
         case 'ReasoningComplete': this.slot(r.key).model = r; break;
         case 'PolicyEvaluated': { const sl = this.slot(r.key); sl.args ??= { value: r.args }; break; }
         case 'ToolStarted': { const sl = this.slot(r.key); sl.started = r; sl.args ??= { value: r.args }; break; }
-        case 'ToolFinished': this.slot(r.key).finished = r; break;
+        case 'ToolFinished': {
+          const sl = this.slot(r.key);
+          if (!r.ok && r.error.code === 'cancelled') { sl.cancelled = r; delete sl.finished; } else { sl.finished = r; delete sl.cancelled; }
+          break;
+        }
         case 'ToolDenied': this.slot(r.key).denied = r; break;
         case 'ApprovalDecided':
           this.slot(r.key).decided = r;
@@ -70,7 +79,7 @@ export class ReplayIndex {
     return this.diverged ? undefined : this.byKey.get(key);
   }
 
-  /** Effects started and never finished: run again only if idempotent, else ask a human. */
+  /** Effects started and never finished (or cancelled): run again only if idempotent, else ask a human. */
   inDoubt(): string[] {
     const out: string[] = [];
     for (const [k, v] of this.byKey) if (v.started && !v.finished) out.push(k);

@@ -143,14 +143,21 @@ export class ToolRunner {
     }
   }
 
-  /** A call started before a crash and never finished. */
+  /** A call started before a crash and never finished, or cancelled with its strand (see ReplayIndex). */
   async inDoubt(key: string, req: ToolCallRequest, started: Started): Promise<ToolOutcome> {
+    const cancelled = this.k.lookup(key)?.cancelled;
+    if (cancelled && !cancelled.ok && this.k.replayOnly) {
+      // Replay reproduces the recorded run: the call ended cancelled there.
+      this.k.replayed(cancelled);
+      return { ok: false, denied: false, error: new BatonError('cancelled', cancelled.error.message) };
+    }
     this.k.live(`an unfinished call to '${req.tool.name}'`, key);
     if (started.idempotent) {
       this.k.append({ type: 'RecoveryTriggered', key, what: `in-doubt call to idempotent tool ${req.tool.name}: running it again`, attempt: started.attempt + 1, delayMs: 0, error: 'interrupted' });
       return this.execute(key, req, started.args as { [k: string]: Json }, started.attempt + 1);
     }
-    const reason = `the run stopped while '${req.tool.name}' was running (seq ${started.seq}); it may or may not have taken effect, and it is not idempotent`;
+    const how = cancelled ? `'${req.tool.name}' was cancelled while running (seq ${started.seq}: its parallel branch was stopped)` : `the run stopped while '${req.tool.name}' was running (seq ${started.seq})`;
+    const reason = `${how}; it may or may not have taken effect, and it is not idempotent`;
     this.k.append({ type: 'ApprovalRequested', key, tool: req.tool.name, args: started.args, rule: { policy: 'in doubt', verb: 'kernel', file: req.gate.file, line: req.loc?.[0] ?? 0 }, reason, inDoubt: true });
     this.k.commit();
     const answer = await this.k.o.approvals.request({
