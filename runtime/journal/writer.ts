@@ -2,6 +2,7 @@
  * Journal writers: `MemoryJournal` (records and lines kept in memory, for tests, replay and
  * dry runs) and `FileJournal` (`.baton/runs/<run-id>.jsonl`), over one shared core.
  *
+ * - `MemoryJournal` keeps only the lines and parses `records` on demand.
  * - `append` serialises at once (keys in the order v, seq, type, ts, prev, then the body's own
  *   fields; `prev` = SHA-256 hex of the previous line, ZERO_HASH for seq 0) and only buffers.
  * - `commit` is the step boundary: one `writeSync` of everything buffered and one `fdatasyncSync`;
@@ -62,7 +63,7 @@ function escapeRegExp(s: string): string {
 
 /** The registered secrets, and how to find and replace them. */
 class Secrets {
-  private readonly values = new Set<string>();
+  private readonly values: string[] = [];
   private re: RegExp | undefined;
   /** JSON-escaped forms to look for in a serialised line; undefined → always do the deep walk. */
   private needles: string[] | undefined = [];
@@ -70,8 +71,8 @@ class Secrets {
   get any(): boolean { return this.re !== undefined; }
 
   add(value: string): void {
-    if (typeof value !== 'string' || value.length < MIN_SECRET || this.values.has(value)) return;
-    this.values.add(value);
+    if (typeof value !== 'string' || value.length < MIN_SECRET || this.values.includes(value)) return;
+    this.values.push(value);
     const all = [...this.values].sort((a, b) => b.length - a.length);
     this.re = new RegExp(all.map(escapeRegExp).join('|'), 'g');
     // A lone surrogate is escaped when alone but not when it pairs with a neighbour: no fast path then.
@@ -123,20 +124,31 @@ class Secrets {
   }
 }
 
+/** The wall clock as an ISO string, one string per millisecond for every journal of the process. */
+let lastMs = -1;
+let lastTs = '';
+function wallClock(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastTs = new Date(ms).toISOString();
+  }
+  return lastTs;
+}
+
 /** The shared core: seq, the hash chain, redaction, checkpoints. Subclasses store the lines. */
 export abstract class JournalCore implements JournalWriter {
   private seq = 0;
   private prev = ZERO_HASH;
-  private readonly secrets = new Secrets();
+  /** Created by the first `addSecret` (most memory journals never get one). */
+  private secrets: Secrets | undefined;
   private readonly onAppend: ((rec: JournalRecord) => void) | undefined;
   private readonly now: () => string;
-  private lastMs = -1;
-  private lastTs = '';
   protected closed = false;
 
   protected constructor(readonly runId: string, protected readonly signer: Signer | undefined, opts: JournalOptions, start?: { seq: number; prev: string }) {
     this.onAppend = opts.onAppend;
-    this.now = opts.now ?? (() => this.wallClock());
+    this.now = opts.now ?? wallClock;
     if (start) {
       this.seq = start.seq;
       this.prev = start.prev;
@@ -149,15 +161,6 @@ export abstract class JournalCore implements JournalWriter {
   /** SHA-256 of the last line (ZERO_HASH before the first record): the chain head. */
   get head(): string { return this.prev; }
 
-  private wallClock(): string {
-    const ms = Date.now();
-    if (ms !== this.lastMs) {
-      this.lastMs = ms;
-      this.lastTs = new Date(ms).toISOString();
-    }
-    return this.lastTs;
-  }
-
   /** Stores one serialised line (without newline) and its record. */
   protected abstract store(line: string, rec: JournalRecord): void;
 
@@ -165,7 +168,7 @@ export abstract class JournalCore implements JournalWriter {
     if (this.closed) throw new BatonError('journal', `journal of run ${this.runId} is closed`);
     let rec = this.build(body);
     let line = JSON.stringify(rec);
-    if (this.secrets.any && body.type !== 'Checkpoint' && this.secrets.mayOccurIn(line)) {
+    if (this.secrets?.any && body.type !== 'Checkpoint' && this.secrets.mayOccurIn(line)) {
       rec = this.build(this.secrets.body(body));
       line = JSON.stringify(rec);
     }
@@ -186,11 +189,12 @@ export abstract class JournalCore implements JournalWriter {
   }
 
   addSecret(value: string): void {
-    this.secrets.add(value);
+    if (typeof value !== 'string' || value.length < MIN_SECRET) return;
+    (this.secrets ??= new Secrets()).add(value);
   }
 
   redact(text: string): string {
-    return this.secrets.any ? this.secrets.str(text) : text;
+    return this.secrets?.any ? this.secrets.str(text) : text;
   }
 
   checkpoint(final: boolean): void {
@@ -205,9 +209,12 @@ export abstract class JournalCore implements JournalWriter {
   abstract close(): void;
 }
 
-/** A journal kept in memory: `records` and their exact `lines`. */
+/**
+ * A journal kept in memory: its exact `lines` only (what a file journal would hold, and what the
+ * hash chain covers). `records` parses them on demand — a fresh array of fresh objects each time, so
+ * nothing a reader does to them can change the journal — and a waiting run keeps each record once.
+ */
 export class MemoryJournal extends JournalCore {
-  readonly records: JournalRecord[] = [];
   readonly lines: string[] = [];
   /** How many commits had something to commit (for tests). */
   commits = 0;
@@ -217,9 +224,13 @@ export class MemoryJournal extends JournalCore {
     super(runId, opts.signer, opts);
   }
 
-  protected store(line: string, rec: JournalRecord): void {
+  /** The records, parsed from `lines`. */
+  get records(): JournalRecord[] {
+    return this.lines.map((l) => JSON.parse(l) as JournalRecord);
+  }
+
+  protected store(line: string): void {
     this.lines.push(line);
-    this.records.push(rec);
     this.dirty = true;
   }
 

@@ -82,22 +82,31 @@ export type ToolOutcome =
 
 export class Kernel {
   readonly usage: Usage = { inputTokens: 0, outputTokens: 0 };
-  readonly runGrants = new Set<string>();
-  readonly breakers = new Map<string, CircuitBreaker>();
-  private readonly tools: ToolRunner;
+  // Created on first use: a run waiting for a message (100,000 of them in one process) holds none of these.
+  private grants: Set<string> | undefined;
+  private breakerMap: Map<string, CircuitBreaker> | undefined;
+  private toolRunner: ToolRunner | undefined;
+  private resultCache: KernelCache | undefined;
   private sinkFailed = false;
-  /** The result cache (`cache = true` tools, `with cache = true` models): runtime/cache/kernel-cache.ts. */
-  readonly cache = new KernelCache(this);
 
   constructor(readonly o: KernelOptions) {
     for (const t of o.replay?.runGrants ?? []) this.runGrants.add(t);
-    this.tools = new ToolRunner(this);
   }
+
+  /** Tools granted for the rest of this run (`allow_run`, `always_allow`). */
+  get runGrants(): Set<string> { return (this.grants ??= new Set()); }
+  /** Circuit breakers, by tool. */
+  get breakers(): Map<string, CircuitBreaker> { return (this.breakerMap ??= new Map()); }
+  private get tools(): ToolRunner { return (this.toolRunner ??= new ToolRunner(this)); }
+  private granted(tool: string): boolean { return this.grants?.has(tool) ?? false; }
+
+  /** The result cache (`cache = true` tools, `with cache = true` models): runtime/cache/kernel-cache.ts. */
+  get cache(): KernelCache { return (this.resultCache ??= new KernelCache(this)); }
 
   get runId(): string { return this.o.runId; }
   get replayOnly(): boolean { return this.o.mode === 'replay'; }
   /** Effects answered from the result cache so far. */
-  get cacheHits(): number { return this.cache.hits; }
+  get cacheHits(): number { return this.resultCache?.hits ?? 0; }
 
   // ---- journal and events ----
 
@@ -125,26 +134,26 @@ export class Kernel {
   }
 
   /** Hashes of messages and tool lists, by object: a loop's request grows by a message or two per step. */
-  private readonly partHashes = new WeakMap<object, string>();
+  private partHashes: WeakMap<object, string> | undefined;
 
   private partHash(part: object): string {
-    let h = this.partHashes.get(part);
+    let h = this.partHashes?.get(part);
     if (h === undefined) {
       h = hashLine(this.redacted(part));
-      this.partHashes.set(part, h);
+      (this.partHashes ??= new WeakMap()).set(part, h);
     }
     return h;
   }
 
   /** Hash chains over message lists, by list: the loop appends to one list, so each step hashes only what is new. */
-  private readonly chains = new WeakMap<object, { n: number; last: unknown; chain: string }>();
+  private chains: WeakMap<object, { n: number; last: unknown; chain: string }> | undefined;
 
   private messagesHash(messages: readonly object[]): string {
-    let st = this.chains.get(messages);
+    let st = this.chains?.get(messages);
     if (!st || st.n > messages.length || (st.n > 0 && messages[st.n - 1] !== st.last)) st = { n: 0, last: undefined, chain: '' };
     let chain = st.chain;
     for (let i = st.n; i < messages.length; i++) chain = hashLine(`${chain}\n${this.partHash(messages[i])}`);
-    this.chains.set(messages, { n: messages.length, last: messages[messages.length - 1], chain });
+    (this.chains ??= new WeakMap()).set(messages, { n: messages.length, last: messages[messages.length - 1], chain });
     return chain;
   }
 
@@ -330,7 +339,7 @@ export class Kernel {
     return out;
   }
 
-  private approvals: Promise<void> = Promise.resolve();
+  private approvals: Promise<void> | undefined;
 
   private async approvalTurn(): Promise<() => void> {
     let release!: () => void;
@@ -391,13 +400,13 @@ export class Kernel {
     // Ask: a grant for this run, a stored "always allow", or a human.
     let answer: ApprovalAnswer | undefined = recordedAnswer;
     let by = 'journal';
-    if (!answer && this.runGrants.has(tool.name)) { answer = { kind: 'allow_run' }; by = 'granted for this run'; }
+    if (!answer && this.granted(tool.name)) { answer = { kind: 'allow_run' }; by = 'granted for this run'; }
     if (!answer && d.rule.verb === 'default' && this.o.store?.has(gate.name, tool.name, tool.impl.definitionHash)) { answer = { kind: 'allow_once' }; by = `always allowed (${this.o.store.file})`; }
     if (!answer) {
       // One prompt at a time: a grant given for the first of two concurrent calls covers the second.
       const release = await this.approvalTurn();
       try {
-        if (this.runGrants.has(tool.name)) { answer = { kind: 'allow_run' }; by = 'granted for this run'; }
+        if (this.granted(tool.name)) { answer = { kind: 'allow_run' }; by = 'granted for this run'; }
         else answer = await this.askHuman(key, req, d, args);
       } finally { release(); }
       by = answer && by === 'journal' ? (answer as { by?: string }).by ?? 'human' : by;

@@ -53,6 +53,12 @@ export interface MessageBus {
   register(name: string, run: string): void;
   /** The run ended: mailboxes no other run holds are released, what they still hold becomes dead letters. */
   release(run: string): void;
+  /**
+   * The run stopped but stays resumable (in doubt, a journal error, a shutdown): it gives up its
+   * mailboxes without dead-lettering anything. Messages its own journal will re-deliver on resume
+   * (sent by this run) are dropped; messages from other runs stay for the resume.
+   */
+  unregister(run: string): void;
   /** Whether a mailbox of this name exists. */
   has(name: string): boolean;
   /** Registered mailbox names. */
@@ -82,6 +88,36 @@ export interface MessageBus {
 }
 
 interface ReplySlot { waiter?: (m: BusMessage | undefined) => void; buffered?: BusMessage }
+
+/**
+ * A `receive` waiting in a mailbox: one object (its own abort listener, via `handleEvent`) rather
+ * than a few closures, as 100,000 runs may wait at once.
+ */
+class PendingReceive implements Waiter {
+  timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly filter: Filter | undefined,
+    private readonly box: Mailbox,
+    private readonly signal: AbortSignal | undefined,
+    private readonly resolve: (m: BusMessage | undefined) => void,
+    private readonly reject: (e: BatonError) => void,
+  ) {}
+
+  deliver(m: BusMessage | undefined): void { this.done(); this.resolve(m); }
+
+  /** The signal aborted. */
+  handleEvent(): void { this.done(); this.reject(new BatonError('cancelled', 'cancelled')); }
+
+  private done(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this);
+    const i = this.box.waiters.indexOf(this);
+    if (i >= 0) this.box.waiters.splice(i, 1);
+  }
+}
+
+function timedOut(w: PendingReceive): void { w.deliver(undefined); }
 
 export class InProcessBus implements MessageBus {
   private readonly boxes = new Map<string, Mailbox>();
@@ -122,6 +158,15 @@ export class InProcessBus implements MessageBus {
         if (i >= 0) subs.splice(i, 1);
         if (subs.length === 0) this.topics.delete(t);
       }
+    }
+  }
+
+  unregister(run: string): void {
+    for (const [name, b] of this.boxes) {
+      if (!b.owners.delete(run) || b.owners.size > 0) continue;
+      for (const m of b.drain()) if (m.run !== run) b.push(m);
+      for (const w of b.waiters.splice(0)) w.deliver(undefined);
+      if (b.size === 0 && ![...this.topics.values()].some((subs) => subs.includes(name))) this.boxes.delete(name);
     }
   }
 
@@ -211,18 +256,10 @@ export class InProcessBus implements MessageBus {
     if (signal?.aborted) return Promise.reject(new BatonError('cancelled', 'cancelled'));
     const b = this.box(name);
     return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const onAbort = () => { done(); reject(new BatonError('cancelled', 'cancelled')); };
-      const done = () => {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        const i = b.waiters.indexOf(w);
-        if (i >= 0) b.waiters.splice(i, 1);
-      };
-      const w: Waiter = { filter, deliver: (m) => { done(); resolve(m); } };
+      const w = new PendingReceive(filter, b, signal, resolve, reject);
       b.waiters.push(w);
-      if (Number.isFinite(timeoutMs)) timer = setTimeout(() => { done(); resolve(undefined); }, timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (Number.isFinite(timeoutMs)) w.timer = setTimeout(timedOut, timeoutMs, w);
+      signal?.addEventListener('abort', w, { once: true });
     });
   }
 

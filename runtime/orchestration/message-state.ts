@@ -17,11 +17,22 @@ export interface MessagingRun {
   runId: string;
   root: string;
   redact?: (text: string) => string;
-  /** `<id>><receiver>` of every message this run tree received (journal and live). */
-  received: Set<string>;
-  registered: WeakSet<AgentExecution>;
-  /** Programs whose channels were configured on the bus. */
-  configured: WeakSet<object>;
+  /** `<id>><receiver>` of every message this run tree received (journal and live); created by the first. */
+  received?: Set<string>;
+  /** Agent instances whose mailbox is registered: the first one, then (child runs) a set of the others. */
+  registered?: AgentExecution;
+  registeredMore?: WeakSet<AgentExecution>;
+  /** Programs whose channels were configured on the bus (one per file: few). */
+  configured?: object[];
+}
+
+/** Whether the run tree already has message `id` for `receiver`. */
+export function hasReceived(st: MessagingRun, id: string, receiver: string): boolean {
+  return st.received?.has(`${id}>${receiver}`) ?? false;
+}
+
+export function markReceived(st: MessagingRun, id: string, receiver: string): void {
+  (st.received ??= new Set()).add(`${id}>${receiver}`);
 }
 
 const runs = new WeakMap<Kernel, MessagingRun>();
@@ -35,7 +46,7 @@ export function messagingRun(ctx: EffectContext): MessagingRun {
     st = {
       bus: ctx.env.bus ?? defaultBus(), runId: k.runId, root: k.o.root,
       ...(journal.redact ? { redact: journal.redact.bind(journal) } : {}),
-      received: new Set(), registered: new WeakSet(), configured: new WeakSet(),
+
     };
     runs.set(k, st);
     if (!k.replayOnly) {
@@ -51,14 +62,15 @@ export function enter(st: MessagingRun, ctx: EffectContext): string {
   const me = ctx.host.agentIR.name;
   if (ctx.kernel.replayOnly) return me;
   for (const p of [ctx.host.prog, ctx.call.program]) {
-    if (st.configured.has(p)) continue;
-    st.configured.add(p);
+    if (st.configured?.includes(p)) continue;
+    if (st.configured) st.configured.push(p); else st.configured = [p];
     for (const [address, ch] of channelsOf(p)) {
       if (ch.capacity !== undefined || ch.ttlMs !== undefined) st.bus.configure(address, { ...(ch.capacity !== undefined ? { capacity: ch.capacity } : {}), ...(ch.ttlMs !== undefined ? { ttlMs: ch.ttlMs } : {}) });
     }
   }
-  if (!st.registered.has(ctx.host)) {
-    st.registered.add(ctx.host);
+  if (st.registered !== ctx.host && !st.registeredMore?.has(ctx.host)) {
+    if (st.registered === undefined) st.registered = ctx.host;
+    else (st.registeredMore ??= new WeakSet()).add(ctx.host);
     st.bus.register(me, st.runId);
   }
   return me;
@@ -70,12 +82,17 @@ export function message(st: MessagingRun, m: Omit<BusMessage, 'expiresAt' | 'run
   return { ...m, expiresAt: ttl ? Date.now() + ttl : 0, run: st.runId, root: st.root, ...(st.redact ? { redact: st.redact } : {}) };
 }
 
-/** The run ended: its mailboxes are released (leftovers become dead letters). */
-export function releaseMessaging(kernel: Kernel): void {
+/**
+ * The run ended: its mailboxes are released (leftovers become dead letters). A run that stays
+ * resumable (`resumable`) only unregisters them: nothing is dead-lettered, its resume re-delivers.
+ */
+export function releaseMessaging(kernel: Kernel, resumable = false): void {
   const st = runs.get(kernel);
   if (!st) return;
   runs.delete(kernel);
-  if (!kernel.replayOnly) st.bus.release(st.runId);
+  if (kernel.replayOnly) return;
+  if (resumable) st.bus.unregister(st.runId);
+  else st.bus.release(st.runId);
 }
 
 /**
@@ -88,7 +105,7 @@ function recover(k: Kernel, st: MessagingRun): void {
   const dead = new Set<string>();
   const answered = new Set<string>();
   for (const r of recs) {
-    if (r.type === 'MessageReceived') { if (r.id !== null) st.received.add(`${r.id}>${r.by}`); answered.add(r.key); }
+    if (r.type === 'MessageReceived') { if (r.id !== null) markReceived(st, r.id, r.by); answered.add(r.key); }
     else if (r.type === 'MessageDeadLettered') { dead.add(`${r.id}>${r.to}`); answered.add(r.key); }
     else if (r.type === 'MessageSubscribed') { st.bus.register(r.by, st.runId); st.bus.subscribe(r.topic, r.by); }
   }
@@ -99,7 +116,7 @@ function recover(k: Kernel, st: MessagingRun): void {
   for (const r of recs) {
     if (r.type !== 'MessageSent') continue;
     for (const to of r.to) {
-      if (st.received.has(`${r.id}>${to}`) || dead.has(`${r.id}>${to}`)) continue;
+      if (hasReceived(st, r.id, to) || dead.has(`${r.id}>${to}`)) continue;
       const m = message(st, { id: r.id, kind: r.kind, from: r.from, to, payload: r.payload, ...(r.topic !== undefined ? { topic: r.topic } : {}), ...(r.correlation ? { correlation: r.correlation } : {}) }, r.topic ?? to);
       if (r.kind === 'reply') { if (r.correlation && open.has(r.correlation)) void st.bus.reply(m); } else void st.bus.send(m);
     }

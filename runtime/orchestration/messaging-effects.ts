@@ -25,9 +25,10 @@ import type { MessagingBody, MessageKind } from '../journal/records-messaging';
 import { BatonError } from '../errors';
 import { fromJson, isRecord, Rec, Ref, show, Tagged, toJson, Value } from '../interp/values';
 import { copyTo } from './bus';
+import type { Filter } from './bus';
 import { channelsOf, classify } from './channels';
 import { gateMessage } from './message-gate';
-import { enter, message, MessagingRun, messagingRun } from './message-state';
+import { enter, hasReceived, markReceived, message, MessagingRun, messagingRun } from './message-state';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
@@ -71,10 +72,17 @@ function find<T extends MessagingBody['type']>(recs: Recs, type: T): Extract<Non
 
 function append(ctx: EffectContext, body: MessagingBody): void { ctx.kernel.append(body); }
 
-/** A wait longer than 20 ms commits the journal first (a crash during a long wait loses nothing); a quick one costs no fsync. */
-async function waiting<T>(ctx: EffectContext, p: Promise<T>): Promise<T> {
-  const t = setTimeout(() => ctx.kernel.commit(), 20);
-  try { return await p; } finally { clearTimeout(t); }
+/**
+ * The run is Waiting (message) meanwhile and gives its scheduler slot back (lifecycle.ts). A wait
+ * longer than 20 ms commits the journal first (a crash during a long wait loses nothing); a quick
+ * one costs no fsync.
+ */
+function waiting<T>(ctx: EffectContext, p: Promise<T>): Promise<T> {
+  // Not an async function, and the timer let go once it fired: a waiting run holds as little as it can.
+  let t: ReturnType<typeof setTimeout> | undefined = setTimeout(() => { t = undefined; ctx.kernel.commit(); }, 20);
+  const ended = () => { if (t) clearTimeout(t); };
+  const lc = ctx.env.lifecycle;
+  return lc ? lc.waitFor('message', () => p, ctx.call.branch.signal, ended) : p.finally(ended);
 }
 
 function channelOf(ctx: EffectContext, addr: string) {
@@ -172,7 +180,7 @@ async function request(args: Value[], ctx: EffectContext): Promise<Value> {
   st.bus.openRequest(id);
   const rep = await waiting(ctx, st.bus.awaitReply(id, timeoutMs, ctx.call.branch.signal));
   if (rep) {
-    st.received.add(`${rep.id}>${me}`);
+    markReceived(st, rep.id, me);
     append(ctx, { type: 'MessageReceived', key, id: rep.id, by: me, from: rep.from, kind: 'reply', correlation: id, payload: rep.payload });
     return fromJson(rep.payload);
   }
@@ -258,7 +266,8 @@ async function subscribe(args: Value[], ctx: EffectContext): Promise<Value> {
 
 // ---- receive ----
 
-async function receive(args: Value[], ctx: EffectContext): Promise<Value> {
+/** Not an async function itself (its throws become rejections of the async `messagingEffect`): only the loop below, with few registers, stays suspended while a run waits. */
+function receive(args: Value[], ctx: EffectContext): Promise<Value> {
   const topicArg = args[0] ?? ctx.named.topic;
   const topic = topicArg === undefined || topicArg === null ? undefined : address(topicArg, 'receive', ctx);
   const fromArg = ctx.named.from;
@@ -267,13 +276,16 @@ async function receive(args: Value[], ctx: EffectContext): Promise<Value> {
   const timeoutMs = typeof t === 'number' && t >= 0 ? t : Infinity;
   const key = ctx.call.branch.nextKey();
   const got = find(recorded(ctx, key), 'MessageReceived');
-  if (got) return got.id === null ? null : new Tagged('Some', messageValue(got));
+  if (got) return Promise.resolve(got.id === null ? null : new Tagged('Some', messageValue(got)));
   ctx.kernel.live('receive()', key);
   const st = messagingRun(ctx);
   const me = enter(st, ctx);
   if (topic !== undefined) st.bus.subscribe(topic, me);
   const filter = topic !== undefined || from !== undefined ? { ...(topic !== undefined ? { topic } : {}), ...(from !== undefined ? { from } : {}) } : undefined;
-  const until = Date.now() + timeoutMs;
+  return receiveLoop(ctx, st, me, key, topic, filter, Date.now() + timeoutMs);
+}
+
+async function receiveLoop(ctx: EffectContext, st: MessagingRun, me: string, key: string, topic: string | undefined, filter: Filter | undefined, until: number): Promise<Value> {
   for (;;) {
     let m = await st.bus.tryReceive(me, filter);
     if (!m) {
@@ -284,8 +296,8 @@ async function receive(args: Value[], ctx: EffectContext): Promise<Value> {
       append(ctx, { type: 'MessageReceived', key, id: null, by: me, timedOut: true, ...(topic !== undefined ? { topic } : {}) });
       return null;
     }
-    if (st.received.has(`${m.id}>${me}`)) continue; // a re-delivery of a message this run already has
-    st.received.add(`${m.id}>${me}`);
+    if (hasReceived(st, m.id, me)) continue; // a re-delivery of a message this run already has
+    markReceived(st, m.id, me);
     const rec: MessagingBody & { type: 'MessageReceived' } = {
       type: 'MessageReceived', key, id: m.id, by: me, from: m.from, kind: m.kind, payload: m.payload,
       ...(m.topic !== undefined ? { topic: m.topic } : {}), ...(m.correlation ? { correlation: m.correlation } : {}),

@@ -4,7 +4,8 @@
  * hook (budgets counted before each effect; a Suspended run stops at its next effect) and the
  * event sink (model answers counted against budgets).
  */
-import type { ApprovalProvider } from '../approvals/approval';
+import type { ApprovalProvider, ApprovalRequest } from '../approvals/approval';
+import type { ApprovalAnswer } from '../journal/records';
 import type { EffectInfo, EventSink, PauseHook } from '../kernel/events';
 import type { Kernel } from '../kernel/kernel';
 import type { LifecycleState } from '../journal/records-orchestration';
@@ -50,46 +51,88 @@ export function isShutdown(reason: unknown): boolean {
 }
 
 export function rootOrchestration(o: RootOptions): RootOrchestration {
-  let kernel!: Kernel;
-  const budgets = new BudgetBook();
-  const budget = budgets.add(new RunBudget(o.runId, 'main', { toolCalls: o.maxToolCalls }, (b, e, kind, used, key) => budgetJournal(kernel, (err) => o.controller.abort(err))(b, e, kind, used, key)));
-  const lifecycle = new Lifecycle(o.runId, (b) => { kernel.append(b); }, o.scheduler);
-  const tree: RunTree = { root: o.runId, budgets, scheduler: o.scheduler };
-  const outer = o.sink;
-  const sink: EventSink = { emit: (ev) => { if (ev.kind === 'record') budgets.onRecord(ev.record); outer.emit(ev); } };
-  const hook = o.pause;
-  const pause: PauseHook = {
-    beforeEffect(info: EffectInfo) {
-      budgets.beforeEffect(info);
-      const gate = lifecycle.checkpoint();
-      const next = hook?.beforeEffect;
-      if (!gate) return next?.call(hook, info);
-      return gate.then(() => next?.call(hook, info));
-    },
-  };
-  if (hook?.beforeStatement) pause.beforeStatement = (info) => hook.beforeStatement!.call(hook, info);
-  if (hook?.beforeLoopPhase) pause.beforeLoopPhase = (info) => hook.beforeLoopPhase!.call(hook, info); // the debugger's loop frames (dbg)
-  const approvals: ApprovalProvider = { request: (r, s) => lifecycle.waitFor('approval', () => o.approvals.request(r, s)) };
-  o.scheduler?.register({ id: o.runId, agent: o.agent, priority: o.priority, budget: () => ({ ...budget.used, tokens: kernel ? kernel.usage.inputTokens + kernel.usage.outputTokens : 0 }) }, o.controller, lifecycle);
-  return {
-    lifecycle, tree, budget, sink, pause, approvals,
-    bind(k) { kernel = k; },
-    finish(reason, why, resumable) {
-      try {
-        if (resumable) {
-          if (lifecycle.state !== 'Cancelled' && lifecycle.state !== 'Terminated') lifecycle.to('Cancelled', `${why ?? 'interrupted'}; resumable with 'baton resume ${o.runId}'`);
-          return;
-        }
-        if (reason === undefined) return;
-        lifecycle.end(reason === 'Completed' ? 'Completed' : reason === 'Cancelled' ? 'Cancelled' : 'Failed', reason === 'Completed' ? undefined : why ?? reason);
-      } catch (e) {
-        // A lifecycle bug must never keep the run's Terminated record out of the journal.
-        process.emitWarning(`baton: run ${o.runId}: ${(e as Error).message}`);
-      } finally {
-        o.scheduler?.unregister(o.runId);
+  return new RootRun(o);
+}
+
+/**
+ * One object with prototype methods rather than a handful of closures: `baton serve` keeps up to
+ * 100,000 waiting runs in one process, each holding one of these.
+ */
+class RootRun implements RootOrchestration, EventSink {
+  readonly lifecycle: Lifecycle;
+  readonly tree: RunTree;
+  readonly budget: RunBudget;
+  readonly pause: PauseHook;
+  readonly approvals: ApprovalProvider;
+  private kernel: Kernel | undefined;
+
+  constructor(private readonly o: RootOptions) {
+    const budgets = new BudgetBook();
+    this.budget = budgets.add(new RunBudget(o.runId, 'main', { toolCalls: o.maxToolCalls }, (b, e, kind, used, key) => budgetJournal(this.kernel!, (err) => o.controller.abort(err))(b, e, kind, used, key)));
+    const lifecycle = new Lifecycle(o.runId, (b) => { this.kernel!.append(b); }, o.scheduler);
+    this.lifecycle = lifecycle;
+    this.tree = { root: o.runId, budgets, scheduler: o.scheduler };
+    const hook = o.pause;
+    const pause = new GatedPause(budgets, lifecycle, hook);
+    if (hook?.beforeStatement) pause.beforeStatement = (info) => hook.beforeStatement!.call(hook, info);
+    if (hook?.beforeLoopPhase) pause.beforeLoopPhase = (info) => hook.beforeLoopPhase!.call(hook, info); // the debugger's loop frames (dbg)
+    this.pause = pause;
+    this.approvals = new WaitingApprovals(lifecycle, o.approvals);
+    o.scheduler?.register({ id: o.runId, agent: o.agent, priority: o.priority, budget: () => ({ ...this.budget.used, tokens: this.kernel ? this.kernel.usage.inputTokens + this.kernel.usage.outputTokens : 0 }) }, o.controller, lifecycle);
+  }
+
+  /** The event sink: model answers counted against budgets, then the run's own sink. */
+  get sink(): EventSink { return this; }
+
+  emit(ev: Parameters<EventSink['emit']>[0]): void {
+    if (ev.kind === 'record') this.tree.budgets.onRecord(ev.record);
+    this.o.sink.emit(ev);
+  }
+
+  bind(k: Kernel): void { this.kernel = k; }
+
+  finish(reason: TerminationReason | undefined, why?: string, resumable?: boolean): void {
+    const { lifecycle, o } = this;
+    try {
+      if (resumable) {
+        if (lifecycle.state !== 'Cancelled' && lifecycle.state !== 'Terminated') lifecycle.to('Cancelled', `${why ?? 'interrupted'}; resumable with 'baton resume ${o.runId}'`);
+        return;
       }
-    },
-  };
+      if (reason === undefined) return;
+      lifecycle.end(reason === 'Completed' ? 'Completed' : reason === 'Cancelled' ? 'Cancelled' : 'Failed', reason === 'Completed' ? undefined : why ?? reason);
+    } catch (e) {
+      // A lifecycle bug must never keep the run's Terminated record out of the journal.
+      process.emitWarning(`baton: run ${o.runId}: ${(e as Error).message}`);
+    } finally {
+      o.scheduler?.unregister(o.runId);
+    }
+  }
+}
+
+/** The pause hook: budgets counted before each effect; a Suspended run stops at its next effect. */
+class GatedPause implements PauseHook {
+  // Set only when the outer hook has them (the kernel skips statement hooks when absent).
+  declare beforeStatement?: PauseHook['beforeStatement'];
+  declare beforeLoopPhase?: PauseHook['beforeLoopPhase'];
+
+  constructor(private readonly budgets: BudgetBook, private readonly lifecycle: Lifecycle, private readonly hook: PauseHook | undefined) {}
+
+  beforeEffect(info: EffectInfo): void | Promise<void> {
+    this.budgets.beforeEffect(info);
+    const gate = this.lifecycle.checkpoint();
+    const hook = this.hook;
+    const next = hook?.beforeEffect;
+    if (!gate) return next?.call(hook, info);
+    return gate.then(() => next?.call(hook, info));
+  }
+}
+
+/** The approval provider: the run is Waiting (approval) while a human decides. */
+class WaitingApprovals implements ApprovalProvider {
+  constructor(private readonly lifecycle: Lifecycle, private readonly inner: ApprovalProvider) {}
+  request(r: ApprovalRequest, s: AbortSignal): Promise<ApprovalAnswer> {
+    return this.lifecycle.waitFor('approval', () => this.inner.request(r, s));
+  }
 }
 
 /** The last lifecycle state journaled for `run` (a resumed run starts again from there). */

@@ -41,19 +41,24 @@ export interface Decision {
 /** Evaluates a rule condition with the given names bound; must not have effects. */
 export type ConditionEvaluator = (rule: RuleIR, bindings: Rec) => Value;
 
+const NO_RULES: PolicyRule[] = [];
+
 interface Indexed { deny: PolicyRule[]; approval: PolicyRule[]; allow: PolicyRule[]; audit: PolicyRule[] }
 
 export class PolicyEngine {
-  private readonly cache = new Map<string, Indexed>();
-  private readonly settingsRules: PolicyRule[];
+  /** Matching rules per tool, indexed on first use (most runs of a waiting agent never decide anything). */
+  private cache: Map<string, Indexed> | undefined;
+  private settings: PolicyRule[] | undefined;
 
   constructor(
     private readonly rules: readonly PolicyRule[],
     private readonly mode: 'ask' | 'strict',
     private readonly evaluate: ConditionEvaluator,
     private readonly agentFile: string,
-  ) {
-    this.settingsRules = rules.filter((r) => r.rule.form === 'settings');
+  ) {}
+
+  private get settingsRules(): PolicyRule[] {
+    return (this.settings ??= this.rules.some((r) => r.rule.form === 'settings') ? this.rules.filter((r) => r.rule.form === 'settings') : NO_RULES);
   }
 
   get strict(): boolean { return this.mode === 'strict'; }
@@ -126,7 +131,7 @@ export class PolicyEngine {
 
   private index(a: Action): Indexed {
     const key = a.tool + '\0' + a.capabilities.join('\0');
-    let ix = this.cache.get(key);
+    let ix = this.cache?.get(key);
     if (ix) return ix;
     ix = { deny: [], approval: [], allow: [], audit: [] };
     for (const r of this.rules) {
@@ -138,7 +143,7 @@ export class PolicyEngine {
       else if (r.rule.verb === 'audit') ix.audit.push(r);
       else if (r.rule.verb === 'require' && r.rule.form === 'actions') ix.approval.push(r);
     }
-    this.cache.set(key, ix);
+    (this.cache ??= new Map()).set(key, ix);
     return ix;
   }
 }

@@ -16,9 +16,11 @@ import { withSandbox } from '../tools/sandbox/bind';
 import { toolDefinitionHash } from '../cache/result-cache';
 
 export class ToolResolver {
-  private readonly cache = new Map<string, Promise<ResolvedTool>>();
-
-  private readonly pinned = new Map<string, Promise<void>>();
+  // Created on first use (a run that calls no tool holds neither).
+  private cacheMap: Map<string, Promise<ResolvedTool>> | undefined;
+  private pinnedMap: Map<string, Promise<void>> | undefined;
+  private get cache(): Map<string, Promise<ResolvedTool>> { return (this.cacheMap ??= new Map()); }
+  private get pinned(): Map<string, Promise<void>> { return (this.pinnedMap ??= new Map()); }
 
   /**
    * `onServer` runs once per MCP server before its first tool is used (pinning, pin checks).
