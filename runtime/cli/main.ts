@@ -28,6 +28,9 @@ Commands:
       --base-url URL       OpenAI-compatible endpoint (or OPENAI_BASE_URL).
       --cassette FILE      Recorded model answers for --provider replay (offline, no key).
       --approve T1,T2      Allow these tools for this run when the policy asks a human.
+      --context JSON       Extra run context for policies and bodies (context.user, ...), a JSON object;
+                           recorded in the journal (resume and replay use it again).
+      --context-file PATH  The same, read from a file.
       --root DIR           Workspace root (default: the current directory).
   resume RUN_ID            Finish an interrupted run; recorded effects are not repeated.
       --rerun-in-doubt     Run again a non-idempotent call that was in flight at the crash.
@@ -35,6 +38,7 @@ Commands:
   replay RUN_ID            Re-execute a run offline from its journal; prints the same result.
   fork RUN_ID --at SEQ     A new run that replays RUN_ID before record SEQ, then goes live.
       --input name=value   Change an input for the fork.
+      --context JSON       Change the run context for the fork (its top-level keys replace the recorded ones).
   verify RUN_ID            Check a run's hash chain and signatures; exit 1 naming the first bad record.
   approvals                List always-allowed tools.
       --revoke TOOL        Revoke (optionally --agent NAME).

@@ -14,7 +14,7 @@ import { CliError } from './files';
 
 export const RUN_FLAGS = {
   bool: ['--rerun-in-doubt', '--verbose', '--memory'],
-  value: ['--agent', '--input', '--input-json', '--provider', '--model', '--base-url', '--cassette', '--approve', '--in-doubt-result', '--root', '--at'],
+  value: ['--agent', '--input', '--input-json', '--provider', '--model', '--base-url', '--cassette', '--approve', '--in-doubt-result', '--root', '--at', '--context', '--context-file'],
 };
 
 interface Io { out: (s: string) => void; err: (s: string) => void }
@@ -35,6 +35,30 @@ function inputsOf(p: Parsed): Record<string, Json> {
     inputs[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   return inputs;
+}
+
+/** Keys of `context` the runtime sets itself. */
+const RUNTIME_CONTEXT = ['run_id', 'agent', 'mode', 'has_human_approval'];
+
+/** `--context JSON` or `--context-file PATH`: extra run context (`context.user`, ...), a JSON object. */
+export function contextOf(p: Parsed): Record<string, Json> | undefined {
+  const text = one(p, '--context');
+  const file = one(p, '--context-file');
+  if (text !== undefined && file !== undefined) throw new CliError('give the run context with --context or --context-file, not both');
+  if (text === undefined && file === undefined) return undefined;
+  const flag = text !== undefined ? '--context' : `--context-file ${file}`;
+  let raw = text;
+  if (file !== undefined) {
+    try { raw = fs.readFileSync(file, 'utf8'); } catch (e) {
+      throw new CliError(`--context-file: cannot read '${file}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+  }
+  let v: unknown;
+  try { v = JSON.parse(raw!); } catch (e) { throw new CliError(`${flag}: not valid JSON (${(e as Error).message})`); }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new CliError(`${flag}: expected a JSON object such as {"user":{"role":"editor"}}, got ${Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v}`);
+  const reserved = Object.keys(v).filter((k) => RUNTIME_CONTEXT.includes(k));
+  if (reserved.length) throw new CliError(`${flag}: ${reserved.map((k) => `'${k}'`).join(', ')} ${reserved.length > 1 ? 'are' : 'is'} set by the runtime and cannot be given`);
+  return v as Record<string, Json>;
 }
 
 export function providerFor(p: Parsed, file: FileSettings, recorded?: { id: string; model?: string; baseUrl?: string }): { provider: InferenceProvider; info: { id: string; model?: string; baseUrl?: string }; secrets: string[] } {
@@ -84,9 +108,13 @@ export async function runCommand(command: 'run' | 'resume' | 'replay' | 'fork', 
     if (!file || extra.length) throw new CliError('usage: baton run FILE [--agent NAME] [--input name=value ...]');
     if (!fs.existsSync(file)) throw new CliError(`cannot read '${file}': no such file`);
     const { provider, info, secrets } = providerFor(p, fileSettings(file));
-    outcome = await startRun({ ...common, secrets, file, agent: one(p, '--agent'), inputs: inputsOf(p), provider, providerInfo: info, onStart: (id: string) => { io.err(`run: ${id}`); announceProvider(provider, io); } });
+    const context = contextOf(p);
+    outcome = await startRun({ ...common, secrets, file, agent: one(p, '--agent'), inputs: inputsOf(p), ...(context ? { context } : {}), provider, providerInfo: info, onStart: (id: string) => { io.err(`run: ${id}`); announceProvider(provider, io); } });
   } else {
     const [runId, ...extra] = p.positionals;
+    if (command !== 'fork' && (one(p, '--context') !== undefined || one(p, '--context-file') !== undefined)) {
+      throw new CliError(`baton ${command}: the run's context is recorded in its journal; --context is for run and fork`);
+    }
     if (!runId || extra.length) throw new CliError(`usage: baton ${command} RUN_ID${command === 'fork' ? ' --at SEQ [--input name=value ...]' : ''}`);
     const started = readJournal(journalPathOfChecked(root, runId)).records[0];
     const recorded = started?.type === 'Started' ? { id: started.provider, model: started.model, baseUrl: started.baseUrl } : undefined;
@@ -104,7 +132,8 @@ export async function runCommand(command: 'run' | 'resume' | 'replay' | 'fork', 
       const at = Number(one(p, '--at'));
       if (!one(p, '--at') || !Number.isInteger(at)) throw new CliError('baton fork: --at SEQ is required (a record sequence number of the run; see its journal)');
       const { provider, info, secrets } = providerFor(p, {}, recorded);
-      outcome = await forkRun(runId, at, inputsOf(p), { ...common, secrets, provider, providerInfo: info, onStart: (id: string) => { io.err(`run: ${id} (fork of ${runId} at seq ${at})`); announceProvider(provider, io); } });
+      const context = contextOf(p);
+      outcome = await forkRun(runId, at, inputsOf(p), { ...common, secrets, provider, providerInfo: info, ...(context ? { context } : {}), onStart: (id: string) => { io.err(`run: ${id} (fork of ${runId} at seq ${at})`); announceProvider(provider, io); } });
     }
   }
   if (outcome.result !== undefined && outcome.reason === 'Completed') io.out(JSON.stringify(outcome.result, null, 2));

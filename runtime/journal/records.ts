@@ -59,6 +59,8 @@ export type CoreBody =
     source: string; sourceHash: string;
     provider: string; model?: string; baseUrl?: string; mode: 'live' | 'resume' | 'replay' | 'fork';
     forkOf?: { run: string; at: number }; parent?: { run: string; key: string };
+    /** Extra run context given at the start (`--context`); resume and replay read it back. Redacted like every record. */
+    context?: { [k: string]: Json };
     root: string; publicKey: string;
   }
   | { type: 'Resumed'; inDoubt: string[] }

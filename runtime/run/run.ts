@@ -153,7 +153,7 @@ export async function resumeRun(runId: string, req: Omit<RunRequest, 'file' | 'i
   const journal = req.journal === 'memory' ? new MemoryJournal(runId, { signer: key }) : FileJournal.openExisting(file, key);
   // What the journal holds now that this process is its only writer (read again under the lock).
   const replay = new ReplayIndex(journal instanceof FileJournal ? journal.recovered.records : old);
-  return execute({ ...req, file: started.file, inputs: started.inputs }, {
+  return execute({ ...req, file: started.file, inputs: started.inputs, ...contextOf(started) }, {
     mode: 'resume', runId, source: started.source, displayName: started.file, agent: started.agent, inputs: started.inputs, replay, journal, journalPath: file, started: true,
     lastState: lastState(journal instanceof FileJournal ? journal.recovered.records : old, runId),
   });
@@ -163,7 +163,7 @@ export async function resumeRun(runId: string, req: Omit<RunRequest, 'file' | 'i
 export async function replayRun(runId: string, req: Omit<RunRequest, 'file' | 'inputs' | 'agent'>): Promise<RunOutcome> {
   const old = readExisting(journalPathOf(req.root, runId), runId);
   const started = startedOf(old, runId);
-  return execute({ ...req, file: started.file, inputs: started.inputs }, {
+  return execute({ ...req, file: started.file, inputs: started.inputs, ...contextOf(started) }, {
     mode: 'replay', runId, source: started.source, displayName: started.file, agent: started.agent, inputs: started.inputs,
     replay: new ReplayIndex(old), journal: new MemoryJournal(runId), started: true,
     recordedEnd: old.find((r): r is Extract<JournalRecord, { type: 'Terminated' }> => r.type === 'Terminated'),
@@ -177,7 +177,9 @@ export async function forkRun(runId: string, at: number, inputs: Record<string, 
   if (!Number.isInteger(at) || at < 1 || at > old.length) throw new BatonError('usage', `--at must be a record sequence between 1 and ${old.length}`);
   const newId = newRunId();
   const { journal, journalPath } = openJournal(req, newId);
-  return execute({ ...req, file: started.file, inputs: { ...started.inputs, ...inputs } }, {
+  // A fork may change the run context too (`--context`): merged over the recorded one, like inputs.
+  const context = started.context || req.context ? { ...started.context, ...req.context } : undefined;
+  return execute({ ...req, file: started.file, inputs: { ...started.inputs, ...inputs }, ...(context ? { context } : {}) }, {
     mode: 'fork', runId: newId, source: started.source, displayName: started.file, agent: started.agent, inputs: { ...started.inputs, ...inputs },
     replay: new ReplayIndex(old, at), journal, journalPath, started: false, forkOf: { run: runId, at },
   });
@@ -210,6 +212,11 @@ function startedOf(records: JournalRecord[], runId: string): Extract<JournalReco
   const s = records[0];
   if (!s || s.type !== 'Started') throw new BatonError('journal', `run ${runId} has no Started record`);
   return s;
+}
+
+/** The run context recorded in Started (`--context`): resume and replay see the run's own again. */
+function contextOf(started: Extract<JournalRecord, { type: 'Started' }>): { context?: Record<string, Json> } {
+  return started.context ? { context: started.context } : {};
 }
 
 function terminationOf(e: BatonError, timedOut: boolean): TerminationReason {
@@ -305,7 +312,7 @@ async function executeRun(req: RunRequest, plan: Plan): Promise<RunOutcome> {
       type: 'Started', run: plan.runId, file: plan.displayName, agent: agent.name, inputs: toJson(inputs as Rec) as { [k: string]: Json },
       source: plan.source, sourceHash: crypto.createHash('sha256').update(plan.source).digest('hex'),
       provider: req.providerInfo.id, ...(req.providerInfo.model ? { model: req.providerInfo.model } : {}), ...(req.providerInfo.baseUrl ? { baseUrl: req.providerInfo.baseUrl } : {}),
-      mode: plan.mode, ...(plan.forkOf ? { forkOf: plan.forkOf } : {}), root: req.root, publicKey: loadOrCreateKey(req.home).publicKey,
+      mode: plan.mode, ...(plan.forkOf ? { forkOf: plan.forkOf } : {}), ...(req.context ? { context: req.context } : {}), root: req.root, publicKey: loadOrCreateKey(req.home).publicKey,
     });
     if (req.trigger) kernel.append({ type: 'ScheduleFired', ...req.trigger });
   } else if (plan.mode === 'resume') {
