@@ -20,7 +20,7 @@
  *   resume answers the recorded prefix from the journal too.
  */
 import type { EffectContext } from '../run/effect-context';
-import type { Json, NamedSettingsIR } from '../ir/schema';
+import type { Json, NamedSettingsIR, ProgramIR } from '../ir/schema';
 import type { Kernel } from '../kernel/kernel';
 import type { ResolvedTool } from '../kernel/tool-gate';
 import { fromJson, Ref, show, toJson, Value } from '../interp/values';
@@ -60,6 +60,58 @@ export async function memoryEffect(name: string, args: Value[], ctx: EffectConte
   throw out.error;
 }
 
+const MODEL_DESCRIPTIONS: Record<Op, string> = {
+  memory_search: 'Search a memory store: up to `limit` entries (default 10) with a score, best first.',
+  memory_read: 'Read a memory store: all entries, or the one whose id (or record field key / id) equals `key`.',
+  memory_write: 'Store a record (any JSON value) in a memory store; returns { id, store, stored_at }.',
+};
+
+/**
+ * The memory built-ins offered to a model in a reasoning loop (agents without a body, `reason(...)`,
+ * semantic functions): `memory_search` and `memory_read` if the agent's capabilities include
+ * `memory_read`, `memory_write` if they include `memory_write`, over the `memory` blocks of its
+ * file (none declared: none offered). The model names the store by argument; each call is the
+ * same kernel tool call the DSL built-in makes (same name, capability and gate).
+ */
+export function memoryModelTools(program: ProgramIR, capabilities: readonly string[], kernel: Kernel): ResolvedTool[] {
+  if (program.memories.length === 0) return [];
+  const caps = new Set(capabilities);
+  const ops: Op[] = [];
+  if (caps.has('memory_read')) ops.push('memory_search', 'memory_read');
+  if (caps.has('memory_write')) ops.push('memory_write');
+  return ops.map((op) => modelTool(op, program, kernel));
+}
+
+function modelTool(op: Op, program: ProgramIR, kernel: Kernel): ResolvedTool {
+  const stores = program.memories.map((m) => m.name);
+  const perStore = new Map<string, ResolvedTool>();
+  const toolOf = (store: string): ResolvedTool | undefined => {
+    let t = perStore.get(store);
+    const decl = program.memories.find((m) => m.name === store);
+    if (!t && decl) { t = memoryTool(op, decl, program.source, memorySettings(decl), kernel); perStore.set(store, t); }
+    return t;
+  };
+  const write = op === 'memory_write';
+  const properties: { [k: string]: Json } = { ...memoryProperties(op), store: { type: 'string', enum: stores, description: 'The memory store.' } };
+  if (write) properties.record = { description: 'The record to store (any JSON value).' };
+  return {
+    name: op, capabilities: [write ? 'memory_write' : 'memory_read'], params: PARAMS[op], approval: 'policy',
+    idempotent: true, sideEffects: write, loc: { file: program.source, line: program.memories[0].loc[0] },
+    ...(op === 'memory_search' ? { defaults: { limit: DEFAULT_LIMIT } } : {}),
+    validate: (a) => (typeof a.store === 'string' && !stores.includes(a.store) ? `no memory store '${a.store}' is declared (stores: ${stores.join(', ')})` : validateArgs(op, a)),
+    impl: {
+      name: op, idempotent: true, sideEffects: write,
+      description: `${MODEL_DESCRIPTIONS[op]} Stores: ${stores.join(', ')}.`,
+      parameters: { type: 'object', properties, required: op === 'memory_read' ? ['store'] : PARAMS[op].slice(0, 2) },
+      execute: async (a, tctx) => {
+        const t = toolOf(String(a.store));
+        if (!t) throw new BatonError('tool-error', `${op}: no memory store '${String(a.store)}' is declared (stores: ${stores.join(', ')})`);
+        return t.impl.execute(a, tctx);
+      },
+    },
+  };
+}
+
 function located(ctx: EffectContext, message: string): BatonError {
   return new BatonError('runtime', message, { loc: ctx.call.loc, file: ctx.call.file });
 }
@@ -81,10 +133,7 @@ const vectorReported = new WeakMap<Kernel, Set<string>>();
 function memoryTool(op: Op, decl: NamedSettingsIR, file: string, settings: MemorySettings, kernel: Kernel): ResolvedTool {
   const write = op === 'memory_write';
   const params = PARAMS[op];
-  const properties: { [k: string]: Json } = { store: { type: 'string' } };
-  if (op === 'memory_write') properties.record = {};
-  if (op === 'memory_read') properties.key = { type: 'string' };
-  if (op === 'memory_search') { properties.query = { type: 'string' }; properties.limit = { type: 'integer', minimum: 1, maximum: MAX_LIMIT }; }
+  const properties = memoryProperties(op);
   return {
     name: op, capabilities: [write ? 'memory_write' : 'memory_read'], params, approval: 'policy',
     idempotent: true, sideEffects: write, loc: { file, line: decl.loc[0] },
@@ -139,6 +188,15 @@ function memoryTool(op: Op, decl: NamedSettingsIR, file: string, settings: Memor
       },
     },
   };
+}
+
+/** The JSON Schema properties of a memory built-in's arguments. */
+function memoryProperties(op: Op): { [k: string]: Json } {
+  const properties: { [k: string]: Json } = { store: { type: 'string' } };
+  if (op === 'memory_write') properties.record = {};
+  if (op === 'memory_read') properties.key = { type: 'string' };
+  if (op === 'memory_search') { properties.query = { type: 'string' }; properties.limit = { type: 'integer', minimum: 1, maximum: MAX_LIMIT }; }
+  return properties;
 }
 
 function view(e: MemoryEntry): { [k: string]: Json } {

@@ -21,7 +21,7 @@ import { agentConfig, AgentConfig } from './agent-config';
 import { runTemplate, TEMPLATES } from './templates';
 import { oneCompletion } from './ask';
 import type { EffectContext } from './effect-context';
-import { memoryEffect } from '../memory/memory-effects';
+import { memoryEffect, memoryModelTools } from '../memory/memory-effects';
 import { messagingEffect } from '../orchestration/messaging-effects';
 import type { Lifecycle } from '../orchestration/lifecycle';
 import { runChild, RunTree } from '../orchestration/child-run';
@@ -104,7 +104,7 @@ export class AgentExecution implements InterpreterHost {
     return this.agentIR.tools.find((t) => t.name === name) ?? program.tools.find((t) => t.name === name);
   }
 
-  /** Tools offered to the model by default: the agent's own, and the file's that its capabilities cover. */
+  /** Tools offered to the model by default: the agent's own, the file's that its capabilities cover, and the memory built-ins. */
   async defaultTools(): Promise<ResolvedTool[]> {
     const caps = new Set(this.agentIR.capabilities);
     const out: ResolvedTool[] = [];
@@ -115,6 +115,8 @@ export class AgentExecution implements InterpreterHost {
       if (!t.capability && r.capabilities.length === 0) out.push(r);
       else if (r.capabilities.some((c) => caps.has(c))) out.push(r);
     }
+    // The memory built-ins over the file's `memory` blocks, if the capabilities cover them (a declared tool of the same name wins).
+    for (const m of memoryModelTools(this.prog, this.agentIR.capabilities, this.env.kernel)) if (!out.some((t) => t.name === m.name)) out.push(m);
     return out;
   }
 
