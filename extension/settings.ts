@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { createProvider } from '../runtime/providers/index';
+import { providerFrom } from '../runtime/providers/choose';
 import type { InferenceProvider } from '../runtime/providers/provider';
 import { createVsCodeLmProvider } from './lm/vscode-lm-provider';
 
@@ -33,17 +33,8 @@ export async function resolveProvider(secrets: vscode.SecretStorage, root: strin
   const cassetteSetting = cfg.get<string>('cassette')?.trim() || undefined;
   const cassette = cassetteSetting ? path.resolve(root, cassetteSetting) : undefined;
   const apiKey = id === 'openai' || id === 'anthropic' ? (await secrets.get(secretKey(id)))?.trim() || undefined : undefined;
-  const config = { provider: id, model, baseUrl, cassette, ...(apiKey ? { apiKey } : {}) };
-  let made: InferenceProvider | undefined;
   // Created on first use (a missing key is reported by the run only when a model is called).
-  const provider: InferenceProvider = id === 'replay'
-    ? createProvider(config)
-    : { id, complete: (req) => { made ??= createProvider(config); return made.complete(req); } };
-  return {
-    provider,
-    info: { id, ...(model ? { model } : {}), ...(id === 'replay' ? { baseUrl: cassetteSetting } : baseUrl ? { baseUrl } : {}) },
-    secrets: apiKey ? [apiKey] : [],
-  };
+  return providerFrom({ id, model, baseUrl, cassette, cassetteLabel: cassetteSetting, apiKey });
 }
 
 /** `baton.setApiKey`: asks for the provider and the key; an empty key deletes the stored one. */

@@ -20,7 +20,7 @@ import * as vscode from 'vscode';
 import type { AgentSummary } from '../../language-server/protocol';
 import type { ApprovalProvider } from '../../runtime/approvals/approval';
 import { BatonError } from '../../runtime/errors';
-import { createProvider } from '../../runtime/providers/index';
+import { providerFrom } from '../../runtime/providers/choose';
 import type { InferenceProvider } from '../../runtime/providers/provider';
 import type { BatonClient } from '../language-client';
 import { createVsCodeLmProvider } from '../lm/vscode-lm-provider';
@@ -53,18 +53,9 @@ export async function launchProvider(secrets: vscode.SecretStorage, args: BatonL
     throw new BatonError('usage', `the replay provider needs a cassette: set "cassette" in the launch configuration '${(args as { name?: string }).name ?? 'baton'}' or the baton.cassette setting`);
   }
   const apiKey = id === 'openai' || id === 'anthropic' ? (await secrets.get(secretKey(id)))?.trim() || undefined : undefined;
-  const config = { provider: id, ...(model ? { model } : {}), ...(baseUrl ? { baseUrl } : {}), ...(choice.cassettePath ? { cassette: choice.cassettePath } : {}), ...(apiKey ? { apiKey } : {}) };
-  let made: InferenceProvider | undefined;
   // Replay is checked at launch (a missing cassette names its file); the others are created on
   // first use, so an agent that never calls a model needs no key.
-  const provider: InferenceProvider = id === 'replay'
-    ? createProvider(config)
-    : { id, complete: (req) => { made ??= createProvider(config); return made.complete(req); } };
-  return {
-    provider,
-    info: { id, ...(model ? { model } : {}), ...(id === 'replay' ? (choice.cassette ? { baseUrl: choice.cassette } : {}) : baseUrl ? { baseUrl } : {}) },
-    secrets: apiKey ? [apiKey] : [],
-  };
+  return providerFrom({ id, model, baseUrl, cassette: choice.cassettePath, cassetteLabel: choice.cassette, apiKey });
 }
 
 /** The services the inline adapter runs with. */

@@ -10,7 +10,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { ApprovalProvider, ApprovalRequest } from '../../runtime/approvals/approval';
 import type { ApprovalAnswer } from '../../runtime/journal/records';
 import type { InferenceProvider } from '../../runtime/providers/provider';
-import { createProvider } from '../../runtime/providers/index';
+import { fileSettings, providerFrom } from '../../runtime/providers/choose';
 import { vaultEnvName } from '../../runtime/run/run';
 import { BatonError } from '../../runtime/errors';
 
@@ -42,23 +42,11 @@ export function defaultDebugServices(): DebugServices {
         if (apiKey === undefined) throw new BatonError('usage', `the file's api_key is vault://${file.apiKeyRef}: set ${vaultEnvName(file.apiKeyRef)}`);
       }
       const baseUrl = args.baseUrl ?? (file.provider === id || !file.provider ? file.baseUrl : undefined);
-      const config = { provider: id, model: args.model, baseUrl, cassette: args.cassette, ...(apiKey ? { apiKey } : {}) };
-      let p: InferenceProvider | undefined;
-      // Created on first use (an agent that never calls a model needs no key); a replay provider at once (a missing cassette is a launch error).
-      const provider: InferenceProvider = id === 'replay' ? createProvider(config) : { id, complete: (req) => { p ??= createProvider(config); return p.complete(req); } };
-      return { provider, info: { id, ...(args.model ? { model: args.model } : {}), ...(id === 'replay' ? { baseUrl: args.cassette } : baseUrl ? { baseUrl } : {}) }, secrets: apiKey ? [apiKey] : [] };
+      return providerFrom({ id, model: args.model, baseUrl, cassette: args.cassette, apiKey });
     },
   };
 }
 
-function fileSettings(file: string): { provider?: string; baseUrl?: string; apiKeyRef?: string } {
-  try {
-    const text = fs.readFileSync(file, 'utf8');
-    const get = (key: string) => new RegExp(`\\b${key}\\s*[=:]\\s*"([^"]+)"`).exec(text)?.[1];
-    const key = get('api_key');
-    return { provider: get('provider'), baseUrl: get('base_url'), apiKeyRef: key?.startsWith('vault://') ? key.slice(8) : undefined };
-  } catch { return {}; }
-}
 
 export interface PendingApproval { req: ApprovalRequest; answer(a: ApprovalAnswer & { by?: string }): void }
 

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Json } from '../ir/schema';
 import type { InferenceProvider } from '../providers/provider';
-import { createProvider, ReplayProvider } from '../providers/index';
+import { ReplayProvider } from '../providers/index';
+import { providerFrom, ChosenProvider, fileSettings, FileSettings } from '../providers/choose';
 import { forkRun, journalPathOf, replayRun, resumeRun, RunOutcome, startRun, vaultEnvName } from '../run/run';
 import { readJournal } from '../journal/reader';
 import { BatonError } from '../errors';
@@ -61,7 +62,7 @@ export function contextOf(p: Parsed): Record<string, Json> | undefined {
   return v as Record<string, Json>;
 }
 
-export function providerFor(p: Parsed, file: FileSettings, recorded?: { id: string; model?: string; baseUrl?: string }): { provider: InferenceProvider; info: { id: string; model?: string; baseUrl?: string }; secrets: string[] } {
+export function providerFor(p: Parsed, file: FileSettings, recorded?: { id: string; model?: string; baseUrl?: string }): ChosenProvider {
   const id = one(p, '--provider') ?? recorded?.id ?? (one(p, '--cassette') ? 'replay' : file.provider ?? 'openai');
   const model = one(p, '--model') ?? recorded?.model;
   const baseUrl = one(p, '--base-url') ?? (recorded?.id === id ? recorded?.baseUrl : undefined) ?? (file.provider === id || !file.provider ? file.baseUrl : undefined);
@@ -72,22 +73,7 @@ export function providerFor(p: Parsed, file: FileSettings, recorded?: { id: stri
   }
   const cassette = one(p, '--cassette') ?? (id === 'replay' ? recorded?.baseUrl : undefined);
   if (id === 'replay' && !cassette) throw new CliError('--provider replay needs --cassette FILE (a recorded cassette)');
-  // Created on first use: an agent that never calls a model needs no key.
-  const config = { provider: id, model, baseUrl, cassette, ...(apiKey ? { apiKey } : {}) };
-  const provider: InferenceProvider = id === 'replay' ? createProvider(config) : lazyProvider(id, () => createProvider(config));
-  return { provider, info: { id, ...(model ? { model } : {}), ...(id === 'replay' ? { baseUrl: cassette } : baseUrl ? { baseUrl } : {}) }, secrets: apiKey ? [apiKey] : [] };
-}
-
-/** Provider settings named in the file (metadata / with attributes), read without running anything. */
-export interface FileSettings { provider?: string; baseUrl?: string; apiKeyRef?: string }
-
-export function fileSettings(file: string): FileSettings {
-  try {
-    const text = fs.readFileSync(file, 'utf8');
-    const get = (key: string) => new RegExp(`\\b${key}\\s*[=:]\\s*"([^"]+)"`).exec(text)?.[1];
-    const key = get('api_key');
-    return { provider: get('provider'), baseUrl: get('base_url'), apiKeyRef: key?.startsWith('vault://') ? key.slice(8) : undefined };
-  } catch { return {}; }
+  return providerFrom({ id, model, baseUrl, cassette, apiKey });
 }
 
 export async function runCommand(command: 'run' | 'resume' | 'replay' | 'fork', p: Parsed, io: Io, signal: AbortSignal): Promise<number> {
@@ -141,11 +127,6 @@ export async function runCommand(command: 'run' | 'resume' | 'replay' | 'fork', 
   // record for the progress printer to show: say why here.
   if (outcome.error && outcome.exitCode !== 0 && ['in-doubt', 'journal', 'mcp-pin-mismatch'].includes(outcome.error.code)) io.err(`baton ${command}: ${outcome.error.message}`);
   return outcome.exitCode;
-}
-
-function lazyProvider(id: string, make: () => InferenceProvider): InferenceProvider {
-  let p: InferenceProvider | undefined;
-  return { id, complete: (req) => { p ??= make(); return p.complete(req); } };
 }
 
 function journalPathOfChecked(root: string, runId: string): string {
