@@ -25,6 +25,20 @@ const CONTINUE: Flow = { k: 'continue' };
 class ReturnSignal { constructor(readonly v: Value) {} }
 class LoopSignal { constructor(readonly k: 'break' | 'continue') {} }
 
+/** An agent's frame lists, shared by all its runs (they are read-only). */
+const agentFrameLists = new WeakMap<AgentIR, { frames: readonly string[]; frameFiles: readonly string[] }>();
+function agentFrames(agent: AgentIR, program: ProgramIR): { frames: readonly string[]; frameFiles: readonly string[] } {
+  let f = agentFrameLists.get(agent);
+  if (!f || f.frameFiles[0] !== program.source) agentFrameLists.set(agent, f = { frames: [`agent ${agent.name}`], frameFiles: [program.source] });
+  return f;
+}
+const namedPure = ([, x]: [string, ExprIR]): boolean => isPure(x);
+const none = (): Flow => undefined;
+const valueFlow = (v: Value): Flow => ({ k: 'value', v });
+const returnFlow = (v: Value): Flow => ({ k: 'return', v });
+const bodyValue = (flow: Flow): Value => (flow && (flow.k === 'return' || flow.k === 'value') ? flow.v : null);
+const returned = (e: unknown): Value => { if (e instanceof ReturnSignal) return e.v; throw e; };
+
 interface Ctx {
   branch: Branch;
   frames: readonly string[];
@@ -44,21 +58,22 @@ export class Interpreter {
   constructor(private readonly host: InterpreterHost, private readonly agent: AgentIR) {}
 
   /** Runs the agent's body with its inputs bound. Returns the body's value. */
-  async runBody(program: ProgramIR, inputs: Rec, branch: Branch): Promise<Value> {
-    const scope = new Scope();
-    // The agent's code works on copies: policy conditions read the inputs as given, and code must
-    // not be able to change them (`roles.append("admin")` must not satisfy `allow: x if "admin" in roles`).
-    for (const [k, v] of Object.entries(inputs)) scope.define(k, copyData(v));
-    this.home = program;
-    const ctx: Ctx = { branch, frames: [`agent ${this.agent.name}`], frameFiles: [program.source], program, file: program.source, returns: this.agent.returns };
-    if (!this.agent.body) return null;
+  runBody(program: ProgramIR, inputs: Rec, branch: Branch): Promise<Value> {
+    // Not an async function: no suspended frame of its own while the run waits (100,000 waiting runs).
+    let flow: Flow | Promise<Flow>;
     try {
-      const flow = await this.execBlock(this.agent.body, new Scope(scope), ctx);
-      return flow && (flow.k === 'return' || flow.k === 'value') ? flow.v : null;
+      const scope = new Scope();
+      // The agent's code works on copies: policy conditions read the inputs as given, and code must
+      // not be able to change them (`roles.append("admin")` must not satisfy `allow: x if "admin" in roles`).
+      for (const [k, v] of Object.entries(inputs)) scope.define(k, copyData(v));
+      this.home = program;
+      const ctx: Ctx = { branch, ...agentFrames(this.agent, program), program, file: program.source, returns: this.agent.returns };
+      if (!this.agent.body) return Promise.resolve(null);
+      flow = this.execBlock(this.agent.body, new Scope(scope), ctx);
     } catch (e) {
-      if (e instanceof ReturnSignal) return e.v;
-      throw e;
+      return e instanceof ReturnSignal ? Promise.resolve(e.v) : Promise.reject(e);
     }
+    return Promise.resolve(flow).then(bodyValue, returned);
   }
 
   // ---- errors ----
@@ -75,37 +90,109 @@ export class Interpreter {
 
   // ---- statements ----
 
-  private async execBlock(b: BlockIR, scope: Scope, ctx: Ctx): Promise<Flow> {
-    const stmts = b.stmts;
-    for (let i = 0; i < stmts.length; i++) {
-      const flow = await this.exec(stmts[i], scope, ctx);
-      if (flow) {
-        if (flow.k === 'value') { if (i === stmts.length - 1) return flow; continue; }
-        return flow;
+  /**
+   * Runs a block's statements. Not an async function: statements that complete without waiting run
+   * in a plain loop, and a statement that waits continues the block from a promise reaction (a
+   * closure), not from a suspended async frame (100,000 runs may wait at once). In order, per
+   * statement: the cancellation check, the statement hook (`StatementReached`, the pause hook), the
+   * statement; its errors are located at it.
+   */
+  private execBlock(b: BlockIR, scope: Scope, ctx: Ctx): Flow | Promise<Flow> {
+    return this.stepBlock(b.stmts, 0, scope, ctx);
+  }
+
+  private stepBlock(stmts: StmtIR[], from: number, scope: Scope, ctx: Ctx): Flow | Promise<Flow> {
+    for (let i = from; i < stmts.length; i++) {
+      const s = stmts[i];
+      if (ctx.branch.signal.aborted) throw new BatonError('cancelled', 'cancelled');
+      const wait = this.host.statement(ctx.branch, s.loc, ctx.frames, ctx.file, scope);
+      if (wait) return wait.then(() => this.resumeBlock(stmts, i, scope, ctx));
+      const r = this.startStmt(s, scope, ctx);
+      if (r instanceof Promise) return this.thenRest(r, stmts, i, scope, ctx);
+      if (r) {
+        if (r.k === 'value') { if (i === stmts.length - 1) return r; continue; }
+        return r;
       }
     }
     return undefined;
   }
 
-  private async exec(s: StmtIR, scope: Scope, ctx: Ctx): Promise<Flow> {
-    if (ctx.branch.signal.aborted) throw new BatonError('cancelled', 'cancelled');
-    const wait = this.host.statement(ctx.branch, s.loc, ctx.frames, ctx.file, scope);
-    if (wait) await wait;
+  /** Continues a block after its statement hook waited: runs statement `i`, then the rest. */
+  private resumeBlock(stmts: StmtIR[], i: number, scope: Scope, ctx: Ctx): Flow | Promise<Flow> {
+    const r = this.startStmt(stmts[i], scope, ctx);
+    if (r instanceof Promise) return this.thenRest(r, stmts, i, scope, ctx);
+    return this.afterStmt(r, stmts, i, scope, ctx);
+  }
+
+  /** One reaction for both: statement `i`'s error located at it, or the rest of the block. */
+  private thenRest(r: Promise<Flow>, stmts: StmtIR[], i: number, scope: Scope, ctx: Ctx): Promise<Flow> {
+    return r.then((flow) => this.afterStmt(flow, stmts, i, scope, ctx), (e: unknown) => { throw this.located(e, stmts[i].loc, ctx); });
+  }
+
+  private afterStmt(flow: Flow, stmts: StmtIR[], i: number, scope: Scope, ctx: Ctx): Flow | Promise<Flow> {
+    if (flow) {
+      if (flow.k !== 'value') return flow;
+      if (i === stmts.length - 1) return flow;
+    }
+    return this.stepBlock(stmts, i + 1, scope, ctx);
+  }
+
+  /** Starts a statement: its synchronous errors are thrown located at it (its later ones: the caller locates them). */
+  private startStmt(s: StmtIR, scope: Scope, ctx: Ctx): Flow | Promise<Flow> {
     try {
-      return await this.execInner(s, scope, ctx);
+      return this.execInner(s, scope, ctx);
     } catch (e) {
       throw this.located(e, s.loc, ctx);
     }
   }
 
-  private async execInner(s: StmtIR, scope: Scope, ctx: Ctx): Promise<Flow> {
+  /** One statement, its errors located at it (synchronous ones thrown, later ones rejected). */
+  private runStmt(s: StmtIR, scope: Scope, ctx: Ctx): Flow | Promise<Flow> {
+    const r = this.startStmt(s, scope, ctx);
+    if (r instanceof Promise) return r.then(undefined, (e: unknown) => { throw this.located(e, s.loc, ctx); });
+    return r;
+  }
+
+  /** A single statement (an `else if`, a parallel branch): hook, then the statement. */
+  private async exec(s: StmtIR, scope: Scope, ctx: Ctx): Promise<Flow> {
+    if (ctx.branch.signal.aborted) throw new BatonError('cancelled', 'cancelled');
+    const wait = this.host.statement(ctx.branch, s.loc, ctx.frames, ctx.file, scope);
+    if (wait) await wait;
+    return this.runStmt(s, scope, ctx);
+  }
+
+  /** The statements that need no waiting of their own here; the others run in `execAsync`. */
+  private execInner(s: StmtIR, scope: Scope, ctx: Ctx): Flow | Promise<Flow> {
     switch (s.s) {
       case 'let': {
-        const v = s.value ? await this.eval(s.value, scope, ctx, s.type) : null;
-        scope.define(s.name, v);
-        return undefined;
+        if (!s.value) { scope.define(s.name, null); return undefined; }
+        if (isPure(s.value)) { scope.define(s.name, this.evalPure(s.value, scope, ctx)); return undefined; }
+        const name = s.name;
+        return this.eval(s.value, scope, ctx, s.type).then((v) => { scope.define(name, v); return undefined; });
+      }
+      case 'expr': {
+        if (isPure(s.expr)) { const v = this.evalPure(s.expr, scope, ctx); return s.value ? { k: 'value', v } : undefined; }
+        if (!s.value) return this.eval(s.expr, scope, ctx).then(none);
+        return this.eval(s.expr, scope, ctx).then(valueFlow);
+      }
+      case 'return': {
+        if (!s.value) return { k: 'return', v: null };
+        if (isPure(s.value)) return { k: 'return', v: this.evalPure(s.value, scope, ctx) };
+        return this.eval(s.value, scope, ctx, ctx.returns).then(returnFlow);
       }
       case 'assign': return this.assign(s, scope, ctx);
+      case 'for': return this.execFor(s, scope, ctx);
+      case 'try': return this.execTry(s, scope, ctx);
+      case 'break': return BREAK;
+      case 'continue': return CONTINUE;
+      case 'block': return this.execBlock(s.body, new Scope(scope), ctx);
+      case 'parallel': return this.execParallel(s.body, scope, ctx);
+      default: return this.execAsync(s, scope, ctx);
+    }
+  }
+
+  private async execAsync(s: StmtIR, scope: Scope, ctx: Ctx): Promise<Flow> {
+    switch (s.s) {
       case 'if': {
         if (truthy(await this.eval(s.cond, scope, ctx))) return this.execBlock(s.then, new Scope(scope), ctx);
         if (!s.else) return undefined;
@@ -118,7 +205,6 @@ export class Interpreter {
         if (!s.else) return undefined;
         return 'stmts' in s.else ? this.execBlock(s.else, new Scope(scope), ctx) : this.exec(s.else, scope, ctx);
       }
-      case 'for': return this.execFor(s, scope, ctx);
       case 'while': {
         while (truthy(await this.eval(s.cond, scope, ctx))) {
           const flow = await this.loopBody(s.body, new Scope(scope), ctx);
@@ -127,16 +213,7 @@ export class Interpreter {
         }
         return undefined;
       }
-      case 'try': return this.execTry(s, scope, ctx);
-      case 'return': return { k: 'return', v: s.value ? await this.eval(s.value, scope, ctx, ctx.returns) : null };
-      case 'break': return BREAK;
-      case 'continue': return CONTINUE;
-      case 'expr': {
-        const v = await this.eval(s.expr, scope, ctx);
-        return s.value ? { k: 'value', v } : undefined;
-      }
-      case 'block': return this.execBlock(s.body, new Scope(scope), ctx);
-      case 'parallel': return this.execParallel(s.body, scope, ctx);
+      default: return this.execInner(s, scope, ctx);
     }
   }
 
@@ -243,7 +320,13 @@ export class Interpreter {
   // ---- expressions ----
 
   /** Evaluates an expression. `expected` is the declared type of the binding it initialises. */
-  async eval(e: ExprIR, scope: Scope, ctx: Ctx, expected?: TypeIR): Promise<Value> {
+  eval(e: ExprIR, scope: Scope, ctx: Ctx, expected?: TypeIR): Promise<Value> {
+    // A call is not wrapped in one more async level: a run waiting in an effect holds fewer promises.
+    if (e.k === 'call' && !isPure(e)) return this.call(e, scope, ctx, expected);
+    return this.evalAsync(e, scope, ctx, expected);
+  }
+
+  private async evalAsync(e: ExprIR, scope: Scope, ctx: Ctx, expected?: TypeIR): Promise<Value> {
     if (isPure(e)) return this.evalPure(e, scope, ctx);
     switch (e.k) {
       case 'array': {
@@ -387,21 +470,40 @@ export class Interpreter {
     }
   }
 
-  private async call(e: Extract<ExprIR, { k: 'call' }>, scope: Scope, ctx: Ctx, expected?: TypeIR): Promise<Value> {
+  /**
+   * A call whose arguments are pure and that has no target to evaluate: arguments evaluated at once,
+   * and the callee's promise returned as it is (no async frame of its own); the rest in `callAsync`.
+   */
+  private call(e: Extract<ExprIR, { k: 'call' }>, scope: Scope, ctx: Ctx, expected?: TypeIR): Promise<Value> {
+    if (e.kind === 'method' || e.kind === 'value' || (e.kind === 'builtin' && !e.effect) || !e.args.every(isPure) || !e.named.every(namedPure)) {
+      return this.callAsync(e, scope, ctx, expected);
+    }
+    try {
+      const args: Value[] = [];
+      for (const x of e.args) args.push(this.evalPure(x, scope, ctx));
+      const named: Rec = {};
+      for (const [k, x] of e.named) named[k] = this.evalPure(x, scope, ctx);
+      return Promise.resolve(this.callWith(e, args, named, scope, ctx, expected));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private async callAsync(e: Extract<ExprIR, { k: 'call' }>, scope: Scope, ctx: Ctx, expected?: TypeIR): Promise<Value> {
     const args: Value[] = [];
     for (const x of e.args) args.push(await this.eval(x, scope, ctx));
     const named: Rec = {};
     for (const [k, x] of e.named) named[k] = await this.eval(x, scope, ctx);
+    return this.callWith(e, args, named, scope, ctx, expected);
+  }
+
+  /** Not async: the callee's promise (or value) as it is. Synchronous throws: the callers make them rejections. */
+  private callWith(e: Extract<ExprIR, { k: 'call' }>, args: Value[], named: Rec, scope: Scope, ctx: Ctx, expected?: TypeIR): Value | Promise<Value> {
     const info = (): CallInfo => ({ branch: ctx.branch, loc: e.loc, frames: ctx.frames, file: ctx.file, agent: this.agent, program: ctx.program, expected });
     switch (e.kind) {
       case 'builtin':
         if (e.effect) return this.host.effect(e.name, args, named, info());
         return callBuiltin(e.name, args, named, (f, a) => this.applyAny(f, a, ctx));
-      case 'method': {
-        const target = await this.eval(e.target!, scope, ctx);
-        if (isRecord(target) && target[e.name] instanceof Closure) return this.apply(target[e.name], args, ctx);
-        return callMethod(target, e.name, args, named, (f, a) => this.applyAny(f, a, ctx));
-      }
       case 'function': return this.callFunction(e.name, args, named, e.uri, ctx, e.loc);
       case 'tool': {
         if (e.mcp) return this.host.mcpTool(e.mcp.server, e.mcp.tool, bindArgs(this.findTool(e.name, e.uri, ctx)?.params, args, named, e.name), info());
@@ -410,15 +512,23 @@ export class Interpreter {
       case 'agent': return this.host.agent(e.name, args, named, e.uri, info());
       case 'llm': return this.host.llm(e.name, args, named, info());
       case 'semantic': return this.host.semantic(e.name, args, named, info());
-      case 'value': {
-        const f = await this.eval(e.target!, scope, ctx);
-        if (f instanceof Ref) {
-          if (f.kind === 'tool') return this.host.tool(f.name, bindArgs(this.findTool(f.name, undefined, ctx)?.params, args, named, f.name), info());
-          if (f.kind === 'agent') return this.host.agent(f.name, args, named, undefined, info());
-        }
-        return this.apply(f, args, ctx);
-      }
+      default: return this.callTarget(e, args, named, scope, ctx, info);
     }
+  }
+
+  /** A method call or a call of a value: the target is evaluated after the arguments. */
+  private async callTarget(e: Extract<ExprIR, { k: 'call' }>, args: Value[], named: Rec, scope: Scope, ctx: Ctx, info: () => CallInfo): Promise<Value> {
+    if (e.kind === 'method') {
+      const target = await this.eval(e.target!, scope, ctx);
+      if (isRecord(target) && target[e.name] instanceof Closure) return this.apply(target[e.name], args, ctx);
+      return callMethod(target, e.name, args, named, (f, a) => this.applyAny(f, a, ctx));
+    }
+    const f = await this.eval(e.target!, scope, ctx);
+    if (f instanceof Ref) {
+      if (f.kind === 'tool') return this.host.tool(f.name, bindArgs(this.findTool(f.name, undefined, ctx)?.params, args, named, f.name), info());
+      if (f.kind === 'agent') return this.host.agent(f.name, args, named, undefined, info());
+    }
+    return this.apply(f, args, ctx);
   }
 
   private findTool(name: string, uri: string | undefined, ctx: Ctx) {

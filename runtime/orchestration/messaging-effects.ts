@@ -25,7 +25,7 @@ import type { MessagingBody, MessageKind } from '../journal/records-messaging';
 import { BatonError } from '../errors';
 import { fromJson, isRecord, Rec, Ref, show, Tagged, toJson, Value } from '../interp/values';
 import { copyTo } from './bus';
-import type { Filter } from './bus';
+import type { BusMessage, Filter } from './bus';
 import { channelsOf, classify } from './channels';
 import { gateMessage } from './message-gate';
 import { enter, hasReceived, markReceived, message, MessagingRun, messagingRun } from './message-state';
@@ -34,16 +34,21 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 type Recs = NonNullable<ReturnType<EffectContext['kernel']['lookup']>>['messaging'];
 
-export async function messagingEffect(name: string, args: Value[], ctx: EffectContext): Promise<Value> {
-  switch (name) {
-    case 'send': return send(args, ctx);
-    case 'publish': return fanOut('publish', args, ctx);
-    case 'broadcast': return fanOut('broadcast', args, ctx);
-    case 'subscribe': return subscribe(args, ctx);
-    case 'receive': return receive(args, ctx);
-    case 'request': return request(args, ctx);
-    case 'reply': return reply(args, ctx);
-    default: throw new BatonError('runtime', `${name}() is not a message built-in`, { loc: ctx.call.loc, file: ctx.call.file });
+/** Not an async function (its throws are rejections): a waiting `receive()` holds no extra promise level. */
+export function messagingEffect(name: string, args: Value[], ctx: EffectContext): Promise<Value> {
+  try {
+    switch (name) {
+      case 'send': return Promise.resolve(send(args, ctx));
+      case 'publish': return Promise.resolve(fanOut('publish', args, ctx));
+      case 'broadcast': return Promise.resolve(fanOut('broadcast', args, ctx));
+      case 'subscribe': return Promise.resolve(subscribe(args, ctx));
+      case 'receive': return receive(args, ctx);
+      case 'request': return Promise.resolve(request(args, ctx));
+      case 'reply': return Promise.resolve(reply(args, ctx));
+      default: throw new BatonError('runtime', `${name}() is not a message built-in`, { loc: ctx.call.loc, file: ctx.call.file });
+    }
+  } catch (e) {
+    return Promise.reject(e);
   }
 }
 
@@ -285,18 +290,18 @@ function receive(args: Value[], ctx: EffectContext): Promise<Value> {
   return receiveLoop(ctx, st, me, key, topic, filter, Date.now() + timeoutMs);
 }
 
-async function receiveLoop(ctx: EffectContext, st: MessagingRun, me: string, key: string, topic: string | undefined, filter: Filter | undefined, until: number): Promise<Value> {
-  for (;;) {
-    let m = await st.bus.tryReceive(me, filter);
-    if (!m) {
-      const left = Number.isFinite(until) ? Math.max(0, until - Date.now()) : Infinity;
-      if (left > 0) m = await waiting(ctx, st.bus.receive(me, filter, left, ctx.call.branch.signal));
-    }
+/**
+ * Not an async function either: a waiting run holds one promise reaction (a closure over the
+ * arguments), not a suspended frame. Takes the oldest matching message, or waits for one until
+ * `until`; a re-delivery of a message this run already has is skipped and the loop goes on.
+ */
+function receiveLoop(ctx: EffectContext, st: MessagingRun, me: string, key: string, topic: string | undefined, filter: Filter | undefined, until: number): Promise<Value> {
+  const took = (m: BusMessage | undefined): Value | Promise<Value> => {
     if (!m) {
       append(ctx, { type: 'MessageReceived', key, id: null, by: me, timedOut: true, ...(topic !== undefined ? { topic } : {}) });
       return null;
     }
-    if (hasReceived(st, m.id, me)) continue; // a re-delivery of a message this run already has
+    if (hasReceived(st, m.id, me)) return receiveLoop(ctx, st, me, key, topic, filter, until); // a re-delivery of a message this run already has
     markReceived(st, m.id, me);
     const rec: MessagingBody & { type: 'MessageReceived' } = {
       type: 'MessageReceived', key, id: m.id, by: me, from: m.from, kind: m.kind, payload: m.payload,
@@ -304,7 +309,12 @@ async function receiveLoop(ctx: EffectContext, st: MessagingRun, me: string, key
     };
     append(ctx, rec);
     return new Tagged('Some', messageValue(rec));
-  }
+  };
+  return Promise.resolve(st.bus.tryReceive(me, filter)).then((m) => {
+    if (m) return took(m);
+    const left = Number.isFinite(until) ? Math.max(0, until - Date.now()) : Infinity;
+    return left > 0 ? waiting(ctx, st.bus.receive(me, filter, left, ctx.call.branch.signal)).then(took) : took(undefined);
+  });
 }
 
 function messageValue(r: Extract<MessagingBody, { type: 'MessageReceived' }>): Rec {

@@ -42,6 +42,19 @@ export const DEFAULTS = {
   maxIterations: 25, maxTokens: 100_000, timeoutMs: 300_000, toolTimeoutMs: 30_000, contextBudget: 32_000, maxConcurrentTools: 5, retries: 3,
 };
 
+/**
+ * The config of an agent of a compiled program, computed once and shared by all its runs (treat it as
+ * read-only; a run with another model copies it). 100,000 runs of one program hold one.
+ */
+const configs = new WeakMap<AgentIR, { program: ProgramIR; config: AgentConfig }>();
+export function sharedAgentConfig(program: ProgramIR, agent: AgentIR): AgentConfig {
+  const hit = configs.get(agent);
+  if (hit && hit.program === program) return hit.config;
+  const config = Object.freeze(agentConfig(program, agent)) as AgentConfig;
+  configs.set(agent, { program, config });
+  return config;
+}
+
 export function agentConfig(program: ProgramIR, agent: AgentIR): AgentConfig {
   const s: Record<string, unknown> = { ...program.metadata, ...agent.attrs };
   const str = (k: string) => (typeof s[k] === 'string' ? (s[k] as string) : undefined);

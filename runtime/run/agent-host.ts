@@ -17,7 +17,7 @@ import { ErrorValue, fromJson, Rec, Ref, show, toJson, Value } from '../interp/v
 import { PolicyEngine } from '../policy/engine';
 import { reasoningLoop } from '../loop/reasoning-loop';
 import { runGoal } from '../loop/planning';
-import { agentConfig, AgentConfig } from './agent-config';
+import { AgentConfig, sharedAgentConfig } from './agent-config';
 import { runTemplate, TEMPLATES } from './templates';
 import { oneCompletion } from './ask';
 import type { EffectContext } from './effect-context';
@@ -54,9 +54,9 @@ export class AgentExecution implements InterpreterHost {
   constructor(readonly env: RunEnv, readonly prog: ProgramIR, readonly agentIR: AgentIR, readonly inputs: Rec) {
     const program = prog;
     const agent = agentIR;
-    this.config = agentConfig(program, agent);
+    const shared = sharedAgentConfig(program, agent);
+    this.config = env.model && env.model !== shared.model ? { ...shared, model: env.model } : shared;
     this.sandbox = sandboxSpec(this.config, agent.attrs.sandbox_image ?? program.metadata.sandbox_image);
-    if (env.model) this.config.model = env.model;
     this.interpreter = new Interpreter(this, agent);
     const rules = [...agent.policies, ...program.policies].flatMap((p) => p.rules.map((rule) => ({ rule, file: program.source })));
     const engine = new PolicyEngine(rules, this.config.approvalMode, (rule, bindings) => {
@@ -211,7 +211,18 @@ export class AgentExecution implements InterpreterHost {
 
   // ---- recorded effects ----
 
-  async effect(name: string, args: Value[], _named: Rec, call: CallInfo): Promise<Value> {
+  /** Not async for the effects of memory/ and orchestration/: a waiting `receive()` holds no extra promise level. */
+  effect(name: string, args: Value[], named: Rec, call: CallInfo): Promise<Value> {
+    if (name === 'now' || name === 'uuid' || name === 'random' || name === 'sleep' || name === 'log') return this.recordedEffect(name, args, call);
+    try {
+      const ctx: EffectContext = { host: this, kernel: this.env.kernel, env: this.env, call, named };
+      return name.startsWith('memory_') ? memoryEffect(name, args, ctx) : messagingEffect(name, args, ctx);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private async recordedEffect(name: string, args: Value[], call: CallInfo): Promise<Value> {
     const k = this.env.kernel;
     switch (name) {
       case 'now': return fromJson(await k.record(call.branch, 'now', () => new Date().toISOString(), call.loc));
@@ -230,11 +241,7 @@ export class AgentExecution implements InterpreterHost {
         await k.record(call.branch, 'log', () => { k.emit({ kind: 'note', message }); return message; }, call.loc);
         return null;
       }
-      default: {
-        const ctx: EffectContext = { host: this, kernel: k, env: this.env, call, named: _named };
-        if (name.startsWith('memory_')) return memoryEffect(name, args, ctx);
-        return messagingEffect(name, args, ctx);
-      }
+      default: throw new BatonError('runtime', `${name}() is not a recorded effect`, { loc: call.loc, file: call.file });
     }
   }
 

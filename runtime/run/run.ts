@@ -28,9 +28,9 @@ import { readJournal } from '../journal/reader';
 import { keysDir, LocalKey, loadOrCreateKey as loadKeyFile } from '../journal/keys';
 import { McpManager } from '../tools/mcp';
 import { Branch } from '../interp/host';
-import { ErrorValue, fromJson, Rec, toJson } from '../interp/values';
+import { ErrorValue, fromJson, Rec, toJson, Value } from '../interp/values';
 import { AgentExecution } from './agent-host';
-import { agentConfig } from './agent-config';
+import { sharedAgentConfig } from './agent-config';
 import { coerceInputs, loadProgram, pickAgent } from './load';
 import { ToolResolver } from './tool-resolver';
 import type { MessageBus } from '../orchestration/bus';
@@ -229,18 +229,22 @@ function terminationOf(e: BatonError, timedOut: boolean): TerminationReason {
   return 'Error';
 }
 
+const cachedSources = new WeakMap<LoadedProgram, string>();
 function prepare(req: RunRequest, plan: Plan) {
   const file = path.resolve(req.root, req.file);
   const cacheKey = `${file}\0${plan.displayName}\0${plan.source}`;
   let loadedProgram = req.programCache?.get(cacheKey);
   if (!loadedProgram) {
     loadedProgram = loadProgram(file, plan.source, plan.displayName);
+    cachedSources.set(loadedProgram, plan.source);
     if (req.programCache) { if (req.programCache.size >= 64) req.programCache.clear(); req.programCache.set(cacheKey, loadedProgram); }
+  } else {
+    plan.source = cachedSources.get(loadedProgram) ?? plan.source; // the same text: runs of one program share one string
   }
   const { program, load } = loadedProgram;
   const agent = pickAgent(program, plan.agent, plan.displayName);
   const inputs = coerceInputs(agent, plan.inputs);
-  return { program, load, agent, inputs, config: agentConfig(program, agent) };
+  return { program, load, agent, inputs, config: sharedAgentConfig(program, agent) };
 }
 
 /**
@@ -248,10 +252,18 @@ function prepare(req: RunRequest, plan: Plan) {
  * keeps a plain copy for its whole life instead, so the caller's can go (`baton serve`: 100,000 runs).
  */
 function execute(req: RunRequest, plan: Plan): Promise<RunOutcome> {
-  return executeRun({ ...req }, plan);
+  try {
+    return executeRun({ ...req }, plan);
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
-async function executeRun(req: RunRequest, plan: Plan): Promise<RunOutcome> {
+/**
+ * Not an async function: while the run waits (100,000 waiting runs in `baton serve`) it holds a
+ * promise reaction over the few variables below, not a suspended frame with all of its registers.
+ */
+function executeRun(req: RunRequest, plan: Plan): Promise<RunOutcome> {
   req.onStart?.(plan.runId);
   let loaded: ReturnType<typeof prepare>;
   try {
@@ -324,35 +336,44 @@ async function executeRun(req: RunRequest, plan: Plan): Promise<RunOutcome> {
 
   const context: Rec = { user: process.env.USER ?? process.env.USERNAME ?? 'unknown', ...(req.context ? fromJson(req.context) as Rec : {}), run_id: plan.runId, agent: agent.name, has_human_approval: false, mode: plan.mode };
   const exec = new AgentExecution({ kernel, resolver, load, context, deadline: Date.now() + config.timeoutMs, model: req.providerInfo.model, lifecycle: orch.lifecycle, tree: orch.tree, bus: req.bus }, program, agent, inputs as Rec);
-  let reason: TerminationReason = 'Completed';
-  let result: Json | undefined;
-  let error: BatonError | undefined;
+  const end = async (v: Value | undefined, e: unknown, failed: boolean): Promise<RunOutcome> => {
+    const { reason, result, error } = ending(v, e, failed, timedOut, config.timeoutMs, plan);
+    clearTimeout(timer);
+    req.signal?.removeEventListener('abort', onOuterAbort);
+    await mcp?.close().catch(() => undefined);
+    return finishRun(plan, kernel, orch, ac, reason, result, error);
+  };
+  return new Promise<void>((resolve) => resolve(orch.lifecycle.start(priority, ac.signal)))
+    .then(() => exec.run(new Branch('main', ac.signal)))
+    .then((v) => end(v, undefined, false), (e: unknown) => end(undefined, e, true));
+}
+
+/** How the body ended: its value, or its error (a timeout, a replay that ends as the recorded run did). */
+function ending(v: Value | undefined, e: unknown, failed: boolean, timedOut: boolean, timeoutMs: number, plan: Plan): { reason: TerminationReason; result?: Json; error?: BatonError } {
   try {
-    await orch.lifecycle.start(priority, ac.signal);
-    const v = await exec.run(new Branch('main', ac.signal));
-    if (v instanceof ErrorValue) {
-      reason = 'Error';
-      error = new BatonError('agent-error', v.message, { data: toJson(v.data) });
-    } else result = toJson(v);
+    if (failed) throw e;
+    if (v instanceof ErrorValue) return { reason: 'Error', error: new BatonError('agent-error', v.message, { data: toJson(v.data) }) };
+    return { reason: 'Completed', result: toJson(v as Value) };
   } catch (e) {
-    error = asBatonError(e);
-    if (timedOut && error.code === 'cancelled') error = new BatonError('budget-exhausted', `the run exceeded its timeout (${config.timeoutMs / 1000} s)`, { data: { reason: 'Timeout' } });
-    reason = terminationOf(error, timedOut);
+    let error = asBatonError(e);
+    if (timedOut && error.code === 'cancelled') error = new BatonError('budget-exhausted', `the run exceeded its timeout (${timeoutMs / 1000} s)`, { data: { reason: 'Timeout' } });
+    let reason = terminationOf(error, timedOut);
     // Replaying a run that failed: the failing effect was never recorded; the replay ends as the run did.
     const end = plan.recordedEnd;
     if (plan.mode === 'replay' && error.code === 'journal' && (error.options.data as { unrecorded?: string } | undefined)?.unrecorded && end && end.reason !== 'Completed') {
       reason = end.reason;
       error = new BatonError((end.error?.code ?? 'runtime') as BatonError['code'], end.error?.message ?? `the run ended with ${end.reason}`);
     }
-  } finally {
-    clearTimeout(timer);
-    req.signal?.removeEventListener('abort', onOuterAbort);
-    await mcp?.close().catch(() => undefined);
+    return { reason, error };
   }
+}
+
+function finishRun(plan: Plan, kernel: Kernel, orch: ReturnType<typeof rootOrchestration>, ac: AbortController, reason: TerminationReason, result: Json | undefined, error: BatonError | undefined): RunOutcome {
+  const journal = plan.journal;
   // An in-doubt effect nobody resolved, or a journal problem: the run is not over — leave it resumable.
   // A changed MCP tool definition is not the agent's failure either: roll the server back and resume.
   // Cancelled by a shutdown of `baton serve`: journaled as Cancelled, and left resumable.
-  const shutdown = error?.code === 'cancelled' && !timedOut && isShutdown(ac.signal.reason) && plan.mode !== 'replay';
+  const shutdown = error?.code === 'cancelled' && reason !== 'Timeout' && isShutdown(ac.signal.reason) && plan.mode !== 'replay';
   const unfinished = shutdown || (error && (error.code === 'in-doubt' || ((error.code === 'journal' || error.code === 'mcp-pin-mismatch') && plan.mode !== 'replay')));
   // Leftover messages become dead letters only when the run really ended; a resumable run's resume re-delivers them.
   releaseMessaging(kernel, !!unfinished);
