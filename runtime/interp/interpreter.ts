@@ -4,58 +4,26 @@
  * the kernel. Expressions without effects are evaluated synchronously (`evalPure`), the rest
  * asynchronously; both share the operators of ops.ts.
  *
+ * This file is the statement half; `evaluator.ts` (its base class) evaluates expressions and calls;
+ * `interp-flow.ts` holds what both share.
+ *
  * Control flow: statements return a `Flow` (return / break / continue / a block's trailing value).
  * A `return` inside a block that is an expression (a `match` arm, an `if` expression) escapes as a
  * `ReturnSignal` exception, caught at the function or agent boundary.
  */
-import type { AgentIR, BlockIR, ExprIR, FunctionIR, Loc, ParamIR, ProgramIR, StmtIR, TypeIR } from '../ir/schema';
+import type { AgentIR, BlockIR, ProgramIR, StmtIR } from '../ir/schema';
 import { BatonError, isBatonError } from '../errors';
-import { callBuiltin, callMethod } from './builtin-functions';
-import { Branch, CallInfo, InterpreterHost } from './host';
-import { binaryOp, compound, index, matchPattern, member, setIndex, setMember, unaryOp } from './ops';
+import { Branch, InterpreterHost } from './host';
+import { compound, index, matchPattern, member, setIndex, setMember } from './ops';
 import { Scope } from './scope';
 import { isPure } from './purity';
 import { bindArgs, catches, copyData, errorRecord } from './support';
-import { Closure, ErrorValue, isRecord, Rec, Ref, truthy, typeName, Value } from './values';
+import { ErrorValue, isRecord, Rec, truthy, typeName, Value } from './values';
+import { Evaluator } from './evaluator';
+import { BREAK, CONTINUE, Ctx, Flow, LoopSignal, ReturnSignal, agentFrames, bodyValue, none, returnFlow, returned, valueFlow } from './interp-flow';
 
-type Flow = undefined | { k: 'return'; v: Value } | { k: 'break' } | { k: 'continue' } | { k: 'value'; v: Value };
-const BREAK: Flow = { k: 'break' };
-const CONTINUE: Flow = { k: 'continue' };
-
-class ReturnSignal { constructor(readonly v: Value) {} }
-class LoopSignal { constructor(readonly k: 'break' | 'continue') {} }
-
-/** An agent's frame lists, shared by all its runs (they are read-only). */
-const agentFrameLists = new WeakMap<AgentIR, { frames: readonly string[]; frameFiles: readonly string[] }>();
-function agentFrames(agent: AgentIR, program: ProgramIR): { frames: readonly string[]; frameFiles: readonly string[] } {
-  let f = agentFrameLists.get(agent);
-  if (!f || f.frameFiles[0] !== program.source) agentFrameLists.set(agent, f = { frames: [`agent ${agent.name}`], frameFiles: [program.source] });
-  return f;
-}
-const namedPure = ([, x]: [string, ExprIR]): boolean => isPure(x);
-const none = (): Flow => undefined;
-const valueFlow = (v: Value): Flow => ({ k: 'value', v });
-const returnFlow = (v: Value): Flow => ({ k: 'return', v });
-const bodyValue = (flow: Flow): Value => (flow && (flow.k === 'return' || flow.k === 'value') ? flow.v : null);
-const returned = (e: unknown): Value => { if (e instanceof ReturnSignal) return e.v; throw e; };
-
-interface Ctx {
-  branch: Branch;
-  frames: readonly string[];
-  /** The file of each frame (parallel to `frames`). */
-  frameFiles: readonly string[];
-  /** The file and program the code being run belongs to (functions of other files run in theirs). */
-  program: ProgramIR;
-  file: string;
-  /** The declared return type of the agent or function being run: `return reason(...)` answers in it. */
-  returns?: TypeIR;
-}
-
-export class Interpreter {
-  /** The program of the agent's own file (set by runBody). */
-  private home: ProgramIR | undefined;
-
-  constructor(private readonly host: InterpreterHost, private readonly agent: AgentIR) {}
+export class Interpreter extends Evaluator {
+  constructor(host: InterpreterHost, agent: AgentIR) { super(host, agent); }
 
   /** Runs the agent's body with its inputs bound. Returns the body's value. */
   runBody(program: ProgramIR, inputs: Rec, branch: Branch): Promise<Value> {
@@ -76,18 +44,6 @@ export class Interpreter {
     return Promise.resolve(flow).then(bodyValue, returned);
   }
 
-  // ---- errors ----
-
-  private located(e: unknown, loc: Loc, ctx: Ctx): unknown {
-    if (e instanceof ReturnSignal || e instanceof LoopSignal) return e;
-    if (isBatonError(e)) {
-      if (e.options.loc || e.code === 'cancelled') return e;
-      return new BatonError(e.code, e.message, { ...e.options, loc, file: ctx.file, frames: frameList(ctx) });
-    }
-    if (e instanceof RangeError) return new BatonError('runtime', 'recursion too deep', { loc, file: ctx.file, cause: e });
-    return new BatonError('runtime', e instanceof Error ? e.message : String(e), { loc, file: ctx.file, cause: e, frames: frameList(ctx) });
-  }
-
   // ---- statements ----
 
   /**
@@ -97,7 +53,7 @@ export class Interpreter {
    * statement: the cancellation check, the statement hook (`StatementReached`, the pause hook), the
    * statement; its errors are located at it.
    */
-  private execBlock(b: BlockIR, scope: Scope, ctx: Ctx): Flow | Promise<Flow> {
+  protected execBlock(b: BlockIR, scope: Scope, ctx: Ctx): Flow | Promise<Flow> {
     return this.stepBlock(b.stmts, 0, scope, ctx);
   }
 
@@ -316,263 +272,6 @@ export class Interpreter {
     }
     throw new BatonError('runtime', 'cannot assign to this expression');
   }
-
-  // ---- expressions ----
-
-  /** Evaluates an expression. `expected` is the declared type of the binding it initialises. */
-  eval(e: ExprIR, scope: Scope, ctx: Ctx, expected?: TypeIR): Promise<Value> {
-    // A call is not wrapped in one more async level: a run waiting in an effect holds fewer promises.
-    if (e.k === 'call' && !isPure(e)) return this.call(e, scope, ctx, expected);
-    return this.evalAsync(e, scope, ctx, expected);
-  }
-
-  private async evalAsync(e: ExprIR, scope: Scope, ctx: Ctx, expected?: TypeIR): Promise<Value> {
-    if (isPure(e)) return this.evalPure(e, scope, ctx);
-    switch (e.k) {
-      case 'array': {
-        const out: Value[] = [];
-        for (const x of e.items) out.push(await this.eval(x, scope, ctx));
-        return out;
-      }
-      case 'record': {
-        const out: Rec = {};
-        for (const [k, x] of e.entries) out[k] = await this.eval(x, scope, ctx);
-        return out;
-      }
-      case 'lambda': return new Closure(e.params, e.body, scope, ctx.file);
-      case 'unary': return unaryOp(e.op, await this.eval(e.operand, scope, ctx));
-      case 'binary': {
-        if (e.op === '&&') return truthy(await this.eval(e.left, scope, ctx)) && truthy(await this.eval(e.right, scope, ctx));
-        if (e.op === '||') return truthy(await this.eval(e.left, scope, ctx)) || truthy(await this.eval(e.right, scope, ctx));
-        return binaryOp(e.op, await this.eval(e.left, scope, ctx), await this.eval(e.right, scope, ctx));
-      }
-      case 'member': return member(await this.eval(e.object, scope, ctx), e.name);
-      case 'index': return index(await this.eval(e.object, scope, ctx), await this.eval(e.index, scope, ctx));
-      case 'if': {
-        if (truthy(await this.eval(e.cond, scope, ctx))) return this.blockValue(e.then, new Scope(scope), ctx);
-        if (!e.else) return null;
-        return 'stmts' in e.else ? this.blockValue(e.else, new Scope(scope), ctx) : this.eval(e.else, scope, ctx);
-      }
-      case 'match': {
-        const v = await this.eval(e.subject, scope, ctx);
-        for (const arm of e.arms) {
-          const inner = new Scope(scope);
-          if (!matchPattern(arm.pattern, v, inner)) continue;
-          if (arm.guard && !truthy(await this.eval(arm.guard, inner, ctx))) continue;
-          return 'stmts' in arm.body ? this.blockValue(arm.body, inner, ctx) : this.eval(arm.body, inner, ctx);
-        }
-        return null;
-      }
-      case 'call': return this.call(e, scope, ctx, expected);
-      default: return this.evalPure(e, scope, ctx);
-    }
-  }
-
-  /** A block used as an expression: its trailing value; `return`/`break` escape as signals. */
-  private async blockValue(b: BlockIR, scope: Scope, ctx: Ctx): Promise<Value> {
-    const flow = await this.execBlock(b, scope, ctx);
-    if (!flow) return null;
-    if (flow.k === 'value') return flow.v;
-    if (flow.k === 'return') throw new ReturnSignal(flow.v);
-    throw new LoopSignal(flow.k);
-  }
-
-  private evalPure(e: ExprIR, scope: Scope, ctx: Ctx): Value {
-    switch (e.k) {
-      case 'lit': return e.value;
-      case 'vault': return `vault://${e.path}`;
-      case 'var': {
-        const v = scope.lookup(e.name);
-        if (v !== undefined) return v;
-        if (scope.has(e.name)) return null;
-        if (e.name === 'context') return this.runContext();
-        if (e.name === 'None') return null;
-        throw new BatonError('runtime', `'${e.name}' has no value here`);
-      }
-      case 'global': {
-        const v = scope.lookup(e.name);
-        if (v !== undefined) return v;
-        if (e.name === 'context') return this.runContext();
-        if (e.name === 'None') return null;
-        return new Ref(e.kind, e.name);
-      }
-      case 'array': return e.items.map((x) => this.evalPure(x, scope, ctx));
-      case 'record': {
-        const out: Rec = {};
-        for (const [k, x] of e.entries) out[k] = this.evalPure(x, scope, ctx);
-        return out;
-      }
-      case 'lambda': return new Closure(e.params, e.body, scope, ctx.file);
-      case 'unary': return unaryOp(e.op, this.evalPure(e.operand, scope, ctx));
-      case 'binary':
-        if (e.op === '&&') return truthy(this.evalPure(e.left, scope, ctx)) && truthy(this.evalPure(e.right, scope, ctx));
-        if (e.op === '||') return truthy(this.evalPure(e.left, scope, ctx)) || truthy(this.evalPure(e.right, scope, ctx));
-        return binaryOp(e.op, this.evalPure(e.left, scope, ctx), this.evalPure(e.right, scope, ctx));
-      case 'member': return member(this.evalPure(e.object, scope, ctx), e.name);
-      case 'index': return index(this.evalPure(e.object, scope, ctx), this.evalPure(e.index, scope, ctx));
-      case 'call': {
-        const args = e.args.map((x) => this.evalPure(x, scope, ctx));
-        const named: Rec = {};
-        for (const [k, x] of e.named) named[k] = this.evalPure(x, scope, ctx);
-        const target = e.kind === 'method' ? this.evalPure(e.target!, scope, ctx) : null;
-        if (isRecord(target) && target[e.name] instanceof Closure) return this.applySync(target[e.name], args, ctx);
-        const r = e.kind === 'method'
-          ? callMethod(target, e.name, args, named, (f, a) => this.applySync(f, a, ctx))
-          : callBuiltin(e.name, args, named, (f, a) => this.applySync(f, a, ctx));
-        if (r instanceof Promise) throw new BatonError('runtime', `${e.name}() cannot run here`);
-        return r;
-      }
-      default: throw new BatonError('runtime', `cannot evaluate ${e.k} here`);
-    }
-  }
-
-  /**
-   * `context` as the agent's code sees it: a read-only copy. Policy conditions trust the run context
-   * (`allow: x if context.user == "ops"`), so code must not be able to change it.
-   */
-  private runContext(): Rec {
-    return Object.freeze({ ...this.host.context });
-  }
-
-  /** Policy conditions and other effect-free contexts: evaluates `e` synchronously. */
-  evalCondition(e: ExprIR, scope: Scope, program: ProgramIR): Value {
-    if (!isPure(e)) throw new BatonError('runtime', 'a policy condition cannot call tools, agents or models');
-    return this.evalPure(e, scope, { branch: new Branch('policy', new AbortController().signal), frames: [], frameFiles: [], program, file: program.source });
-  }
-
-  private applySync(f: Value, args: Value[], ctx: Ctx): Value {
-    if (!(f instanceof Closure)) throw new BatonError('runtime', `expected a function (a lambda such as x => x.name), got ${typeName(f)}`);
-    if ('stmts' in f.body || !isPure(f.body)) throw new BatonError('runtime', 'this lambda cannot run here');
-    const s = new Scope(f.env as Scope);
-    f.params.forEach((p, i) => s.define(p, args[i] ?? null));
-    return this.evalPure(f.body, s, ctx);
-  }
-
-  /** Calls a function value: synchronously if it is a lambda with a pure expression body. */
-  private applyAny(f: Value, args: Value[], ctx: Ctx): Value | Promise<Value> {
-    if (f instanceof Closure && !('stmts' in f.body) && isPure(f.body)) return this.applySync(f, args, ctx);
-    return this.apply(f, args, ctx);
-  }
-
-  private async apply(f: Value, args: Value[], ctx: Ctx): Promise<Value> {
-    if (f instanceof Ref && f.kind === 'function') return this.callFunction(f.name, args, {}, undefined, ctx, undefined);
-    if (!(f instanceof Closure)) throw new BatonError('runtime', `expected a function (a lambda such as x => x.name), got ${typeName(f)}`);
-    const s = new Scope(f.env as Scope);
-    f.params.forEach((p, i) => s.define(p, args[i] ?? null));
-    if (ctx.returns) ctx = { ...ctx, returns: undefined };
-    if (!('stmts' in f.body)) return this.eval(f.body, s, ctx);
-    try {
-      const flow = await this.execBlock(f.body, s, ctx);
-      return flow && (flow.k === 'return' || flow.k === 'value') ? flow.v : null;
-    } catch (err) {
-      if (err instanceof ReturnSignal) return err.v;
-      throw err;
-    }
-  }
-
-  /**
-   * A call whose arguments are pure and that has no target to evaluate: arguments evaluated at once,
-   * and the callee's promise returned as it is (no async frame of its own); the rest in `callAsync`.
-   */
-  private call(e: Extract<ExprIR, { k: 'call' }>, scope: Scope, ctx: Ctx, expected?: TypeIR): Promise<Value> {
-    if (e.kind === 'method' || e.kind === 'value' || (e.kind === 'builtin' && !e.effect) || !e.args.every(isPure) || !e.named.every(namedPure)) {
-      return this.callAsync(e, scope, ctx, expected);
-    }
-    try {
-      const args: Value[] = [];
-      for (const x of e.args) args.push(this.evalPure(x, scope, ctx));
-      const named: Rec = {};
-      for (const [k, x] of e.named) named[k] = this.evalPure(x, scope, ctx);
-      return Promise.resolve(this.callWith(e, args, named, scope, ctx, expected));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  private async callAsync(e: Extract<ExprIR, { k: 'call' }>, scope: Scope, ctx: Ctx, expected?: TypeIR): Promise<Value> {
-    const args: Value[] = [];
-    for (const x of e.args) args.push(await this.eval(x, scope, ctx));
-    const named: Rec = {};
-    for (const [k, x] of e.named) named[k] = await this.eval(x, scope, ctx);
-    return this.callWith(e, args, named, scope, ctx, expected);
-  }
-
-  /** Not async: the callee's promise (or value) as it is. Synchronous throws: the callers make them rejections. */
-  private callWith(e: Extract<ExprIR, { k: 'call' }>, args: Value[], named: Rec, scope: Scope, ctx: Ctx, expected?: TypeIR): Value | Promise<Value> {
-    const info = (): CallInfo => ({ branch: ctx.branch, loc: e.loc, frames: ctx.frames, file: ctx.file, agent: this.agent, program: ctx.program, expected });
-    switch (e.kind) {
-      case 'builtin':
-        if (e.effect) return this.host.effect(e.name, args, named, info());
-        return callBuiltin(e.name, args, named, (f, a) => this.applyAny(f, a, ctx));
-      case 'function': return this.callFunction(e.name, args, named, e.uri, ctx, e.loc);
-      case 'tool': {
-        if (e.mcp) return this.host.mcpTool(e.mcp.server, e.mcp.tool, bindArgs(this.findTool(e.name, e.uri, ctx)?.params, args, named, e.name), info());
-        return this.host.tool(e.name, bindArgs(this.findTool(e.name, e.uri, ctx)?.params, args, named, e.name), info());
-      }
-      case 'agent': return this.host.agent(e.name, args, named, e.uri, info());
-      case 'llm': return this.host.llm(e.name, args, named, info());
-      case 'semantic': return this.host.semantic(e.name, args, named, info());
-      default: return this.callTarget(e, args, named, scope, ctx, info);
-    }
-  }
-
-  /** A method call or a call of a value: the target is evaluated after the arguments. */
-  private async callTarget(e: Extract<ExprIR, { k: 'call' }>, args: Value[], named: Rec, scope: Scope, ctx: Ctx, info: () => CallInfo): Promise<Value> {
-    if (e.kind === 'method') {
-      const target = await this.eval(e.target!, scope, ctx);
-      if (isRecord(target) && target[e.name] instanceof Closure) return this.apply(target[e.name], args, ctx);
-      return callMethod(target, e.name, args, named, (f, a) => this.applyAny(f, a, ctx));
-    }
-    const f = await this.eval(e.target!, scope, ctx);
-    if (f instanceof Ref) {
-      if (f.kind === 'tool') return this.host.tool(f.name, bindArgs(this.findTool(f.name, undefined, ctx)?.params, args, named, f.name), info());
-      if (f.kind === 'agent') return this.host.agent(f.name, args, named, undefined, info());
-    }
-    return this.apply(f, args, ctx);
-  }
-
-  private findTool(name: string, uri: string | undefined, ctx: Ctx) {
-    const p = uri ? this.host.program(uri) ?? ctx.program : ctx.program;
-    return this.agent.tools.find((t) => t.name === name) ?? p.tools.find((t) => t.name === name);
-  }
-
-  private async callFunction(name: string, args: Value[], named: Rec, uri: string | undefined, ctx: Ctx, loc: Loc | undefined): Promise<Value> {
-    let program = ctx.program;
-    // The agent's own functions are visible from the agent's file only: a function of another file
-    // calling `helper()` means that file's `helper`.
-    let fn: FunctionIR | undefined = program === this.home ? this.agent.functions.find((f) => f.name === name) : undefined;
-    if (!fn && uri) { program = this.host.program(uri) ?? program; }
-    fn ??= program.functions.find((f) => f.name === name) ?? this.agent.functions.find((f) => f.name === name);
-    if (!fn) throw new BatonError('runtime', `function '${name}' not found`);
-    if (ctx.frames.length > 200) throw new BatonError('runtime', `recursion too deep in function '${name}'`);
-    const scope = new Scope();
-    const inner: Ctx = { ...ctx, program, file: program.source, frames: [`function ${name}`, ...ctx.frames], frameFiles: [program.source, ...ctx.frameFiles], returns: fn.returns };
-    await this.bindParams(fn.params, args, named, scope, inner, name);
-    try {
-      const flow = await this.execBlock(fn.body, scope, inner);
-      return flow && (flow.k === 'return' || flow.k === 'value') ? flow.v : null;
-    } catch (err) {
-      if (err instanceof ReturnSignal) return err.v;
-      if (loc && isBatonError(err) && !err.options.frames?.length) throw this.located(err, loc, ctx);
-      throw err;
-    }
-  }
-
-  private async bindParams(params: ParamIR[], args: Value[], named: Rec, scope: Scope, ctx: Ctx, what: string): Promise<void> {
-    for (let i = 0; i < params.length; i++) {
-      const p = params[i];
-      let v: Value | undefined = i < args.length ? args[i] : named[p.name];
-      if (v === undefined) v = p.default ? await this.eval(p.default, scope, ctx) : null;
-      if (v === null && !p.default && !(p.name in named) && i >= args.length && !(p.type && 'optional' in p.type && p.type.optional)) {
-        throw new BatonError('runtime', `${what}() is missing its argument '${p.name}'`);
-      }
-      scope.define(p.name, v);
-    }
-  }
-}
-
-function frameList(ctx: Ctx): Array<{ name: string; file: string }> {
-  return ctx.frames.map((name, i) => ({ name, file: ctx.frameFiles[i] ?? ctx.file }));
 }
 
 export { ErrorValue, isPure, bindArgs };
