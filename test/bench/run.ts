@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { execFile } from 'node:child_process';
 import { BenchOptions, BenchSection, formatTable, judge } from './common';
 import { frontendBench, probeFirstParse } from './frontend';
 import { runtimeBench } from './runtime';
@@ -27,8 +28,29 @@ const SECTIONS: Array<{ name: string; run: (opts: BenchOptions) => Promise<Bench
   { name: 'extension', run: extensionBench },
   { name: 'bus', run: (o) => import('./bus').then((m) => m.busBench(o)) },
   { name: 'debugger', run: (o) => import('./debugger').then((m) => m.debuggerBench(o)) },
-  { name: 'orchestration', run: (o) => import('./orchestration').then((m) => m.orchestrationBench(o)) },
+  // In a fresh process: memory per waiting run is a heap delta, and what earlier sections leave in
+  // the heap (optimised code, caches) would be counted as the runs' (≈ 2 KB per run more).
+  { name: 'orchestration', run: (o) => inFreshProcess('orchestration', o) },
 ];
+
+/** Runs one section in a child process (`--section-child NAME`) and reads its result back. */
+function inFreshProcess(name: string, opts: BenchOptions): Promise<BenchSection> {
+  return new Promise((resolve, reject) => {
+    const args = [...process.execArgv, process.argv[1]!, '--section-child', name, ...(opts.quick ? ['--quick'] : [])];
+    execFile(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) { reject(new Error(`section ${name} (child process) failed: ${stderr || err.message}`)); return; }
+      try { resolve(JSON.parse(stdout.slice(stdout.indexOf(SECTION_MARK) + SECTION_MARK.length)) as BenchSection); } catch (e) { reject(e); }
+    });
+  });
+}
+const SECTION_MARK = '\n@@section@@\n';
+
+async function sectionChild(name: string): Promise<void> {
+  const opts: BenchOptions = { quick: process.argv.includes('--quick') };
+  const r = name === 'orchestration' ? await (await import('./orchestration')).orchestrationBench(opts) : undefined;
+  if (!r) throw new Error(`no child section '${name}'`);
+  process.stdout.write(SECTION_MARK + JSON.stringify(r));
+}
 
 function argValue(flag: string): string | undefined {
   const i = process.argv.indexOf(flag);
@@ -78,6 +100,8 @@ async function main(): Promise<number> {
 
 if (process.argv.includes('--probe-first-parse')) {
   probeFirstParse();
+} else if (argValue('--section-child')) {
+  sectionChild(argValue('--section-child')!).catch((e) => { console.error(e); process.exitCode = 1; });
 } else {
   main().then((code) => { process.exitCode = code; }, (e) => { console.error(e); process.exitCode = 1; });
 }
