@@ -6,11 +6,12 @@
  * it looks at the counter and answers with --in-doubt-result (it ran) or --rerun-in-doubt.
  */
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../../helpers/paths';
+import { journalLines, runAndKill } from '../../helpers/kill-run';
 
 const CLI = () => path.join(repoRoot(), 'dist', 'cli.js');
 
@@ -49,37 +50,7 @@ function cli(cwd: string, args: string[]) {
   return spawnSync(process.execPath, [CLI(), ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, BATON_HOME: cwd } });
 }
 
-function journalLines(file: string): number {
-  try { return fs.readFileSync(file, 'utf8').split('\n').length - 1; } catch { return 0; }
-}
 
-/** Starts a run and SIGKILLs it once its journal has `threshold` lines (or it ends by itself). */
-function runAndKill(cwd: string, threshold: number, extraDelayMs: number): Promise<{ runId: string; killed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI(), 'run', 'counter.baton'], { cwd, env: { ...process.env, BATON_HOME: cwd } });
-    let stderr = '';
-    let runId = '';
-    let done = false;
-    child.stderr.on('data', (b) => {
-      stderr += String(b);
-      const m = /^run: (\S+)/m.exec(stderr);
-      if (m) runId = m[1];
-    });
-    const poll = setInterval(() => {
-      if (!runId || done) return;
-      if (journalLines(path.join(cwd, '.baton', 'runs', `${runId}.jsonl`)) >= threshold) {
-        done = true;
-        clearInterval(poll);
-        setTimeout(() => child.kill('SIGKILL'), extraDelayMs);
-      }
-    }, 1);
-    child.on('exit', (code, sig) => {
-      clearInterval(poll);
-      if (!runId) { reject(new Error(`no run id; stderr: ${stderr}`)); return; }
-      resolve({ runId, killed: sig === 'SIGKILL' || code === null });
-    });
-  });
-}
 
 describe('crash and resume (kill -9)', function () {
   this.timeout(240_000);
@@ -104,7 +75,7 @@ describe('crash and resume (kill -9)', function () {
     it(`kill point ${k + 1}/${POINTS}: resume gives the same result, each effect once`, async () => {
       const d = workspace();
       const threshold = 1 + Math.floor((k / (POINTS - 1)) * Math.max(1, totalLines - 2)) ;
-      const { runId, killed } = await runAndKill(d, threshold, Math.floor(rand() * 40));
+      const { runId, killed } = await runAndKill(d, ['run', 'counter.baton'], threshold, Math.floor(rand() * 40));
       const journal = path.join(d, '.baton', 'runs', `${runId}.jsonl`);
       let r = cli(d, ['resume', runId]);
       if (!killed || /already finished/.test(r.stderr)) {

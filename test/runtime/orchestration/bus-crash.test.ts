@@ -5,11 +5,12 @@
  * the journal verifies. Kill points are spread over the whole run by journal length.
  */
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../../helpers/paths';
+import { runAndKill } from '../../helpers/kill-run';
 
 const CLI = () => path.join(repoRoot(), 'dist', 'cli.js');
 
@@ -86,37 +87,7 @@ function records(cwd: string, runId: string): Array<Record<string, unknown>> {
   return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-function journalLines(file: string): number {
-  try { return fs.readFileSync(file, 'utf8').split('\n').length - 1; } catch { return 0; }
-}
 
-/** Starts a run and SIGKILLs it once its journal has `threshold` lines (or it ends by itself). */
-function runAndKill(cwd: string, threshold: number, extraDelayMs: number): Promise<{ runId: string; killed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI(), 'run', 'talk.baton', '--agent', 'main'], { cwd, env: { ...process.env, BATON_HOME: cwd } });
-    let stderr = '';
-    let runId = '';
-    let done = false;
-    child.stderr.on('data', (b) => {
-      stderr += String(b);
-      const m = /^run: (\S+)/m.exec(stderr);
-      if (m) runId = m[1];
-    });
-    const poll = setInterval(() => {
-      if (!runId || done) return;
-      if (journalLines(path.join(cwd, '.baton', 'runs', `${runId}.jsonl`)) >= threshold) {
-        done = true;
-        clearInterval(poll);
-        setTimeout(() => child.kill('SIGKILL'), extraDelayMs);
-      }
-    }, 1);
-    child.on('exit', (code, sig) => {
-      clearInterval(poll);
-      if (!runId) { reject(new Error(`no run id; stderr: ${stderr}`)); return; }
-      resolve({ runId, killed: sig === 'SIGKILL' || code === null });
-    });
-  });
-}
 
 /** Each message id journaled as sent once; each (id, recipient) received at most once. */
 function assertOnce(recs: Array<Record<string, unknown>>): void {
@@ -162,7 +133,7 @@ describe('message bus: crash and resume (kill -9)', function () {
     it(`kill point ${k + 1}/${POINTS}: resume gives the same result, each message sent and received once`, async () => {
       const d = workspace();
       const threshold = 2 + Math.floor((k / (POINTS - 1)) * Math.max(1, totalLines - 4));
-      const { runId, killed } = await runAndKill(d, threshold, Math.floor(rand() * 20));
+      const { runId, killed } = await runAndKill(d, ['run', 'talk.baton', '--agent', 'main'], threshold, Math.floor(rand() * 20));
       let r = cli(d, ['resume', runId]);
       if (!killed || /already finished/.test(r.stderr)) r = cli(d, ['replay', runId]);
       assert.equal(r.status, 0, `resume failed (threshold ${threshold}):\n${r.stderr}`);

@@ -5,11 +5,12 @@
  * An effect in flight at the kill is settled as a human would (look at the counter, answer).
  */
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../../helpers/paths';
+import { journalLines, runAndKill } from '../../helpers/kill-run';
 import type { ApprovalProvider } from '../../../runtime/approvals/approval';
 import { ScriptedProvider } from '../../../runtime/providers/scripted';
 import { resumeRun } from '../../../runtime/run/run';
@@ -55,33 +56,12 @@ function cli(cwd: string, args: string[]) {
   return spawnSync(process.execPath, [CLI(), ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, BATON_HOME: cwd } });
 }
 
-function journalLines(file: string): number {
-  try { return fs.readFileSync(file, 'utf8').split('\n').length - 1; } catch { return 0; }
-}
 
 function counter(d: string): string[] {
   const f = path.join(d, 'counter.txt');
   return fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').filter(Boolean) : [];
 }
 
-function runAndKill(cwd: string, threshold: number): Promise<{ runId: string; killed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI(), 'run', 'boss.baton', '--agent', 'boss'], { cwd, env: { ...process.env, BATON_HOME: cwd } });
-    let stderr = '';
-    let runId = '';
-    let done = false;
-    child.stderr.on('data', (b) => { stderr += String(b); const m = /^run: (\S+)/m.exec(stderr); if (m) runId = m[1]; });
-    const poll = setInterval(() => {
-      if (!runId || done) return;
-      if (journalLines(path.join(cwd, '.baton', 'runs', `${runId}.jsonl`)) >= threshold) { done = true; clearInterval(poll); child.kill('SIGKILL'); }
-    }, 1);
-    child.on('exit', (code, sig) => {
-      clearInterval(poll);
-      if (!runId) { reject(new Error(`no run id; stderr: ${stderr}`)); return; }
-      resolve({ runId, killed: sig === 'SIGKILL' || code === null });
-    });
-  });
-}
 
 describe('child runs: kill -9 in a multi-agent run, then resume', function () {
   this.timeout(300_000);
@@ -107,7 +87,7 @@ describe('child runs: kill -9 in a multi-agent run, then resume', function () {
     it(`kill point ${k + 1}/${POINTS}: same result, each effect once, the journal verifies`, async () => {
       const d = workspace();
       const threshold = 3 + Math.floor((k / (POINTS - 1)) * Math.max(1, totalLines - 6));
-      const { runId, killed } = await runAndKill(d, threshold);
+      const { runId, killed } = await runAndKill(d, ['run', 'boss.baton', '--agent', 'boss'], threshold);
       const journal = path.join(d, '.baton', 'runs', `${runId}.jsonl`);
       // A tool process started before the kill may still finish its append: let it, before looking.
       await new Promise((res) => setTimeout(res, 600));
