@@ -1,31 +1,15 @@
 import { restoreVscode } from './plan-steps-vscode';
 import * as assert from 'node:assert/strict';
-import type { CompletionRequest } from '../../runtime/providers/provider';
 import { recordSummary, stepsOf } from '../../extension/views/run-model';
 import { cleanedRunAgent } from '../helpers/run-agent';
-import { ScriptedProvider, text, toolCall } from '../../runtime/providers/scripted';
+import { plannedRun } from './plan-fixture';
 
 restoreVscode();
 const runAgent = cleanedRunAgent();
-const user = (r: CompletionRequest) => r.messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
-const json = (v: unknown) => text(JSON.stringify(v));
 
 describe('Runs view: plan steps', () => {
   it('shows the plan, each plan step with its status, reflections and insights, from a real run\'s journal', async () => {
-    const provider = new ScriptedProvider((req) => {
-      const u = user(req);
-      if (u.includes('Decide before the step runs')) return u.includes('Next step (s2)') ? json({ decision: 'skip', reason: 'not needed' }) : json({ decision: 'proceed', reason: 'ok' });
-      if (u.includes('List up to 5 short')) return json({ insights: ['Read before writing'] });
-      if (u.includes('Break the goal into a plan')) return json({ steps: [{ id: 's1', goal: 'Read a.txt', tools: ['read_file'] }, { id: 's2', goal: 'Summarize', depends_on: ['s1'], checkpoint: true }] });
-      if (u.includes('Your step (s1)')) return req.messages[req.messages.length - 1].role === 'tool' ? text('alpha') : toolCall('read_file', { path: 'a.txt' });
-      return text('done');
-    });
-    const r = await runAgent(`
-tool read_file(path: String) -> String { builtin = "fs.read" }
-agent viewer(task: String = "Read a.txt, then summarize it.") {
-  policy p { allow: read_file }
-  with planning = "multi_step", reflection = true { return reason(task, tools: [read_file]); }
-}`, { provider, files: { 'a.txt': 'alpha' } });
+    const r = await plannedRun(runAgent, true);
     assert.equal(r.reason, 'Completed', r.error?.describe());
 
     const steps = stepsOf(r.records, false);
